@@ -1,0 +1,104 @@
+//! Linux epoll with no libc, no std and no allocator.
+//!
+//! rawepoll makes the epoll system calls directly, through [rustix]'s
+//! `linux_raw` backend: `epoll_create1`, `epoll_ctl` (ADD, MOD, DEL),
+//! `epoll_pwait` and `close`, each inlined down to the `syscall`
+//! instruction. Events land in a fixed-capacity [`Events<N>`] buffer (a
+//! [`heapless::Vec`]), so nothing is ever allocated, and the layout of the
+//! kernel's `struct epoll_event` ([`RawEvent`]: packed on x86_64, padded to
+//! 16 bytes on other 64-bit architectures) is checked at compile time on
+//! every architecture the crate builds for. The crate is `#![no_std]`;
+//! building for an architecture where rustix would fall back to libc is a
+//! compile error rather than a silent libc dependency.
+//!
+//! # The model
+//!
+//! An [`Epoll`] watches file descriptors registered with
+//! [`add`](Epoll::add), each with an [`Interest`] (what to watch for) and a
+//! [`Token`] (a `u64` handed back with every event). [`wait`](Epoll::wait)
+//! blocks until some are ready or a [`Timeout`] passes, and fills the
+//! [`Events`] buffer with one [`Event`] per ready fd.
+//!
+//! * **Level-triggered** (the default): a ready fd is reported by every
+//!   `wait` for as long as it stays ready. Simplest; safe with partial reads.
+//! * **Edge-triggered** ([`Interest::EDGE`]): reported once each time it
+//!   *becomes* ready. Read or write until `EAGAIN` before waiting again, or
+//!   the rest of the data sits unreported.
+//! * **One-shot** ([`Interest::ONESHOT`]): reported once, then disabled until
+//!   re-armed with [`modify`](Epoll::modify). Lets several threads share one
+//!   epoll with no two handling the same fd at once.
+//!
+//! Interest belongs to the open file description, not to the fd number:
+//! delete before you close, and know that a `dup`'d or forked copy keeps
+//! delivering events (see [`Epoll`]).
+//!
+//! # Example
+//!
+//! ```
+//! use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
+//!
+//! fn main() -> rawepoll::Result<()> {
+//!     let epoll = Epoll::new()?;
+//!     let wake = EventFd::new()?;
+//!     epoll.add(&wake, Token(42), Interest::READABLE | Interest::EDGE)?;
+//!     wake.notify()?;
+//!
+//!     let mut events = Events::<16>::new();
+//!     let n = epoll.wait(&mut events, Timeout::from_millis(10))?;
+//!     assert_eq!(n, 1);
+//!     for event in &events {
+//!         assert_eq!(event.token(), Token(42));
+//!         assert!(event.is_readable());
+//!         assert_eq!(wake.drain()?, 1);
+//!     }
+//!     // Edge-triggered and drained: nothing more to report.
+//!     assert_eq!(epoll.wait(&mut events, Timeout::ZERO)?, 0);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # `no_std` use
+//!
+//! With default features the crate uses only `core`: no `std`, no `alloc`,
+//! no libc. An [`Events`] buffer can be a `static` or live on the stack, and
+//! every error is the kernel's [`Errno`], unchanged. File descriptors are
+//! rustix's [`OwnedFd`] / [`BorrowedFd`] types.
+//!
+//! # Features
+//!
+//! * `std`: turns on `rustix/std`, so that std's `File`, `TcpStream`,
+//!   `ChildStdout`, `Stdin`… register directly (rustix's `AsFd` becomes
+//!   std's), and [`Errno`] implements `std::error::Error` and converts into
+//!   `std::io::Error` with `?`.
+//!
+//! [rustix]: https://docs.rs/rustix
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_debug_implementations)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod backend;
+mod epoll;
+mod event;
+mod interest;
+pub mod source;
+mod timeout;
+
+pub use crate::epoll::Epoll;
+pub use crate::event::{Event, Events, Iter, RawEvent, RAW_EVENT_LAYOUT};
+pub use crate::interest::{CreateFlags, Interest, Token};
+pub use crate::source::eventfd::EventFd;
+pub use crate::timeout::Timeout;
+
+/// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
+pub use rustix::io::Errno;
+/// File-descriptor types and traits (rustix's; std's own with the `std`
+/// feature).
+pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+/// `core::result::Result` with [`Errno`] as the error.
+pub type Result<T> = core::result::Result<T, Errno>;

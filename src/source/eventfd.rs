@@ -1,0 +1,132 @@
+//! A counter another thread (or a signal handler) can bump to wake a wait:
+//! [`EventFd`].
+
+use core::fmt;
+
+use rustix::event::{eventfd, EventfdFlags};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use rustix::io::{self, Errno};
+
+use crate::Result;
+
+/// An `eventfd(2)` counter, non-blocking and close-on-exec: readable while
+/// the counter is non-zero.
+///
+/// The usual waker: register it with [`Interest::READABLE`](crate::Interest::READABLE),
+/// call [`notify`](EventFd::notify) from any thread, and
+/// [`drain`](EventFd::drain) it when its event arrives. It is `Send + Sync`.
+///
+/// # Example
+///
+/// ```
+/// use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
+/// use std::sync::Arc;
+/// # fn main() -> rawepoll::Result<()> {
+/// let epoll = Epoll::new()?;
+/// let waker = Arc::new(EventFd::new()?);
+/// epoll.add(&*waker, Token(0), Interest::READABLE)?;
+///
+/// let remote = Arc::clone(&waker);
+/// std::thread::spawn(move || remote.notify().unwrap());
+///
+/// let mut events = Events::<1>::new();
+/// assert_eq!(epoll.wait(&mut events, Timeout::NEVER)?, 1);
+/// assert_eq!(waker.drain()?, 1);
+/// assert_eq!(waker.drain()?, 0);
+/// # Ok(()) }
+/// ```
+///
+/// # References
+///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
+pub struct EventFd {
+    fd: OwnedFd,
+}
+
+impl EventFd {
+    /// `eventfd2(0, EFD_CLOEXEC | EFD_NONBLOCK)`—Creates a counter at 0.
+    ///
+    /// # Errors
+    ///
+    /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
+    /// * `ENOMEM`: the kernel is out of memory.
+    ///
+    /// # References
+    ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
+    #[inline]
+    #[doc(alias = "eventfd")]
+    #[doc(alias = "eventfd2")]
+    pub fn new() -> Result<EventFd> {
+        let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        Ok(EventFd { fd })
+    }
+
+    /// `write(fd, &1u64, 8)`—Adds 1 to the counter, making the fd readable.
+    ///
+    /// A counter already at its maximum (`u64::MAX - 1`) is still readable, so
+    /// the `EAGAIN` the kernel answers then is not an error for a waker and
+    /// is reported as `Ok(())`.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: only errors `write(2)` reports for a valid eventfd.
+    ///
+    /// # References
+    ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
+    #[inline]
+    pub fn notify(&self) -> Result<()> {
+        match io::write(&self.fd, &1u64.to_ne_bytes()) {
+            Ok(_) | Err(Errno::AGAIN) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `read(fd, &mut u64, 8)`—Reads the counter and resets it to 0; returns
+    /// 0 when nothing was pending (the kernel's `EAGAIN`).
+    ///
+    /// # Errors
+    ///
+    /// None in practice: only errors `read(2)` reports for a valid eventfd.
+    ///
+    /// # References
+    ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
+    #[inline]
+    pub fn drain(&self) -> Result<u64> {
+        let mut buf = [0u8; 8];
+        match io::read(&self.fd, &mut buf) {
+            Ok(_) => Ok(u64::from_ne_bytes(buf)),
+            Err(Errno::AGAIN) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl AsFd for EventFd {
+    #[inline]
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl AsRawFd for EventFd {
+    #[inline]
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl From<EventFd> for OwnedFd {
+    #[inline]
+    fn from(efd: EventFd) -> Self {
+        efd.fd
+    }
+}
+
+impl fmt::Debug for EventFd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventFd")
+            .field("fd", &self.fd.as_raw_fd())
+            .finish()
+    }
+}
+
+static_assertions::assert_impl_all!(EventFd: Send, Sync);
