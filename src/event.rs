@@ -22,7 +22,8 @@ use crate::interest::Token;
 /// [`rustix::event::epoll::Event`], whose buffer `epoll_wait` is given.
 ///
 /// Because the struct is packed on x86_64, never take a reference to a field
-/// (`&raw.data` is error E0793 there); use the accessors, which copy.
+/// (`&raw.data` is error E0793 there): copy it out (`{ raw.data }`) or use
+/// the accessors, which copy.
 ///
 /// # Example
 ///
@@ -42,8 +43,10 @@ use crate::interest::Token;
 #[cfg_attr(target_arch = "x86_64", repr(packed))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RawEvent {
-    events: u32,
-    data: u64,
+    /// The `EPOLL*` bit mask (`uint32_t events`).
+    pub events: u32,
+    /// The user data (`epoll_data_t data`), here always the token's `u64`.
+    pub data: u64,
 }
 
 impl RawEvent {

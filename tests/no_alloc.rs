@@ -1,0 +1,91 @@
+//! Zero heap allocations in steady state: a counting global allocator
+//! watches the test thread while it creates, registers, waits and deletes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
+
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // `try_with`: TLS may already be gone while a thread exits.
+        let _ = COUNTING.try_with(|on| {
+            if on.get() {
+                let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+            }
+        });
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|on| on.set(true));
+    f();
+    COUNTING.with(|on| on.set(false));
+    ALLOCATIONS.with(|n| n.get())
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    // Proves the harness itself works: a Box is counted.
+    let n = allocations_during(|| {
+        let b = Box::new(5u64);
+        std::hint::black_box(&b);
+    });
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn zero_allocations_in_steady_state() {
+    let mut total_events = 0;
+    let n = allocations_during(|| {
+        let epoll = Epoll::new().unwrap();
+        let fds = [
+            EventFd::new().unwrap(),
+            EventFd::new().unwrap(),
+            EventFd::new().unwrap(),
+        ];
+        for (i, fd) in fds.iter().enumerate() {
+            epoll
+                .add(fd, Token(i as u64), Interest::READABLE | Interest::EDGE)
+                .unwrap();
+        }
+        let mut events = Events::<2>::new();
+        for round in 0..1000u64 {
+            fds[(round % 3) as usize].notify().unwrap();
+            total_events += epoll.wait(&mut events, Timeout::ZERO).unwrap();
+            for event in &events {
+                fds[event.token().0 as usize].drain().unwrap();
+            }
+            let fd = &fds[(round % 3) as usize];
+            epoll
+                .modify(fd, Token(round % 3), Interest::READABLE | Interest::EDGE)
+                .unwrap();
+            // Errors allocate nothing either.
+            assert!(epoll.add(fd, Token(0), Interest::READABLE).is_err());
+        }
+        for fd in &fds {
+            epoll.delete(fd).unwrap();
+        }
+        epoll.close().unwrap();
+    });
+    assert_eq!(n, 0, "rawepoll allocated {n} times");
+    assert_eq!(total_events, 1000);
+}
