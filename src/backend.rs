@@ -14,9 +14,7 @@
 //! `cargo tree -e normal -i libc` that nothing pulls libc in.
 
 #[cfg(all(not(miri), not(target_os = "linux")))]
-compile_error!(
-    "rawepoll supports Linux only: epoll is a Linux system call interface"
-);
+compile_error!("rawepoll supports Linux only: epoll is a Linux system call interface");
 
 #[cfg(all(not(miri), rustix_use_libc))]
 compile_error!(

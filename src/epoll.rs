@@ -212,7 +212,10 @@ impl Epoll {
     #[doc(alias = "epoll_pwait")]
     pub fn wait<const N: usize>(&self, events: &mut Events<N>, timeout: Timeout) -> Result<usize> {
         events.buf.clear();
-        let slots = events.buf.as_mut_ptr().cast::<[MaybeUninit<epoll::Event>; N]>();
+        let slots = events
+            .buf
+            .as_mut_ptr()
+            .cast::<[MaybeUninit<epoll::Event>; N]>();
         // SAFETY: `events.buf` is a heapless::Vec<RawEvent, N>, so `slots`
         // points to storage for exactly N `RawEvent`s, valid and exclusively
         // borrowed for this call. `RawEvent` has the size and alignment of

@@ -314,7 +314,15 @@ pub struct Events<const N: usize> {
 impl<const N: usize> Events<N> {
     /// An empty buffer with room for `N` events. Usable in a `static`.
     ///
-    /// `Events::<0>::new()` does not compile.
+    /// ```
+    /// static mut EVENTS: rawepoll::Events<64> = rawepoll::Events::new();
+    /// ```
+    ///
+    /// `Events::<0>::new()` does not compile:
+    ///
+    /// ```compile_fail
+    /// let events = rawepoll::Events::<0>::new();
+    /// ```
     #[inline]
     #[must_use]
     pub const fn new() -> Self {

@@ -94,11 +94,11 @@ pub use crate::interest::{CreateFlags, Interest, Token};
 pub use crate::source::eventfd::EventFd;
 pub use crate::timeout::Timeout;
 
-/// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
-pub use rustix::io::Errno;
 /// File-descriptor types and traits (rustix's; std's own with the `std`
 /// feature).
 pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+/// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
+pub use rustix::io::Errno;
 
 /// `core::result::Result` with [`Errno`] as the error.
 pub type Result<T> = core::result::Result<T, Errno>;

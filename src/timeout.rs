@@ -40,9 +40,11 @@ pub struct Timeout {
 }
 
 const MAX_MS: i32 = i32::MAX;
+const MAX_SECS: u64 = (MAX_MS / 1000) as u64;
+const MAX_SUBSEC_NANOS: u32 = ((MAX_MS % 1000) * 1_000_000) as u32;
 const MAX_TS: Timespec = Timespec {
-    tv_sec: (MAX_MS / 1000) as _,
-    tv_nsec: ((MAX_MS % 1000) * 1_000_000) as _,
+    tv_sec: MAX_SECS as _,
+    tv_nsec: MAX_SUBSEC_NANOS as _,
 };
 
 impl Timeout {
@@ -64,7 +66,11 @@ impl Timeout {
     #[inline]
     #[must_use]
     pub const fn from_millis(ms: u32) -> Self {
-        let ms = if ms > MAX_MS as u32 { MAX_MS as u32 } else { ms };
+        let ms = if ms > MAX_MS as u32 {
+            MAX_MS as u32
+        } else {
+            ms
+        };
         Timeout {
             ts: Some(Timespec {
                 tv_sec: (ms / 1000) as _,
@@ -80,9 +86,7 @@ impl Timeout {
     pub const fn from_duration(duration: Duration) -> Self {
         let secs = duration.as_secs();
         let nanos = duration.subsec_nanos();
-        if secs > MAX_TS.tv_sec as u64
-            || (secs == MAX_TS.tv_sec as u64 && nanos as i64 > MAX_TS.tv_nsec as i64)
-        {
+        if secs > MAX_SECS || (secs == MAX_SECS && nanos > MAX_SUBSEC_NANOS) {
             return Self::MAX;
         }
         Timeout {
@@ -119,9 +123,7 @@ impl Timeout {
         match self.ts {
             None => -1,
             // Cannot overflow: `ts` is at most MAX_TS, which is whole ms.
-            Some(ts) => {
-                (ts.tv_sec as i32) * 1000 + ((ts.tv_nsec as i32) + 999_999) / 1_000_000
-            }
+            Some(ts) => (ts.tv_sec as i32) * 1000 + ((ts.tv_nsec as i32) + 999_999) / 1_000_000,
         }
     }
 

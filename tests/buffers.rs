@@ -33,7 +33,11 @@ fn rotates<const N: usize>(count: usize) {
     for t in &order[..count] {
         *seen.entry(*t).or_default() += 1;
     }
-    assert_eq!(seen.len(), count, "buffer of {N} over {count} fds: {order:?}");
+    assert_eq!(
+        seen.len(),
+        count,
+        "buffer of {N} over {count} fds: {order:?}"
+    );
 }
 
 #[test]

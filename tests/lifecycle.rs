@@ -1,7 +1,9 @@
 //! Creation flags, ownership conversions, close, and interest that belongs
 //! to the open file description rather than the fd number.
 
-use rawepoll::{AsFd, AsRawFd, CreateFlags, Epoll, Errno, EventFd, Events, Interest, OwnedFd, Timeout, Token};
+use rawepoll::{
+    AsFd, AsRawFd, CreateFlags, Epoll, Errno, EventFd, Events, Interest, OwnedFd, Timeout, Token,
+};
 use rustix::io::{dup, fcntl_getfd, FdFlags};
 
 #[test]
@@ -104,11 +106,17 @@ fn value_types_are_copy_eq_hash_debug() {
         .into_iter()
         .collect();
     assert_eq!(set.len(), 2);
-    assert_eq!(format!("{:?}", CreateFlags::CLOEXEC), "CreateFlags(CLOEXEC)");
+    assert_eq!(
+        format!("{:?}", CreateFlags::CLOEXEC),
+        "CreateFlags(CLOEXEC)"
+    );
     assert_eq!(format!("{:?}", CreateFlags::empty()), "CreateFlags(empty)");
     assert_eq!(format!("{:?}", Interest::NONE), "Interest(empty)");
     assert_eq!(
-        format!("{:?}", Interest::from_bits_retain(Interest::ONESHOT.bits() | 0x0800_0000)),
+        format!(
+            "{:?}",
+            Interest::from_bits_retain(Interest::ONESHOT.bits() | 0x0800_0000)
+        ),
         "Interest(ONESHOT | 0x8000000)"
     );
 }

@@ -9,7 +9,10 @@ use rustix::pipe::{pipe_with, PipeFlags};
 
 fn wait_one(epoll: &Epoll) -> Event {
     let mut events = Events::<4>::new();
-    assert_eq!(epoll.wait(&mut events, Timeout::from_millis(1000)).unwrap(), 1);
+    assert_eq!(
+        epoll.wait(&mut events, Timeout::from_millis(1000)).unwrap(),
+        1
+    );
     events.get(0).unwrap()
 }
 
@@ -122,7 +125,10 @@ fn socket_hangs_up_when_the_peer_closes() {
     assert!(e.is_writable() && !e.is_readable(), "{e:?}");
     drop(b);
     let e = wait_one(&epoll);
-    assert!(e.is_hangup() && e.is_read_closed() && e.is_readable(), "{e:?}");
+    assert!(
+        e.is_hangup() && e.is_read_closed() && e.is_readable(),
+        "{e:?}"
+    );
 }
 
 #[test]

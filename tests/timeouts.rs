@@ -41,9 +41,7 @@ fn millisecond_timeout_waits_at_least_that_long() {
     let mut events = Events::<4>::new();
     let start = Instant::now();
     assert_eq!(
-        epoll
-            .wait(&mut events, Timeout::from_millis(30))
-            .unwrap(),
+        epoll.wait(&mut events, Timeout::from_millis(30)).unwrap(),
         0
     );
     assert!(start.elapsed() >= Duration::from_millis(30));
@@ -93,7 +91,10 @@ fn conversions() {
         Timeout::from_millis(1500).as_duration(),
         Some(Duration::from_millis(1500))
     );
-    assert_eq!(Timeout::from(Duration::from_millis(7)), Timeout::from_millis(7));
+    assert_eq!(
+        Timeout::from(Duration::from_millis(7)),
+        Timeout::from_millis(7)
+    );
     // Rounds up, keeps the exact duration.
     let t = Timeout::from(Duration::from_micros(1500));
     assert_eq!(t.as_millis(), 2);
@@ -111,7 +112,10 @@ fn conversions() {
 fn huge_values_clamp_instead_of_overflowing() {
     assert_eq!(Timeout::MAX.as_millis(), i32::MAX);
     assert_eq!(Timeout::from(Duration::MAX), Timeout::MAX);
-    assert_eq!(Timeout::from(Duration::from_secs(u64::MAX)).as_millis(), i32::MAX);
+    assert_eq!(
+        Timeout::from(Duration::from_secs(u64::MAX)).as_millis(),
+        i32::MAX
+    );
     assert_eq!(Timeout::from_millis(u32::MAX), Timeout::MAX);
     assert_eq!(Timeout::from_millis(i32::MAX as u32), Timeout::MAX);
     assert_eq!(
@@ -138,6 +142,8 @@ fn debug_and_hash() {
     use std::collections::HashSet;
     assert_eq!(format!("{:?}", Timeout::NEVER), "Timeout::NEVER");
     assert_eq!(format!("{:?}", Timeout::from_millis(5)), "Timeout(5ms)");
-    let set: HashSet<Timeout> = [Timeout::ZERO, Timeout::NEVER, Timeout::ZERO].into_iter().collect();
+    let set: HashSet<Timeout> = [Timeout::ZERO, Timeout::NEVER, Timeout::ZERO]
+        .into_iter()
+        .collect();
     assert_eq!(set.len(), 2);
 }
