@@ -102,3 +102,8 @@ pub use rustix::io::Errno;
 
 /// `core::result::Result` with [`Errno`] as the error.
 pub type Result<T> = core::result::Result<T, Errno>;
+
+/// The README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
