@@ -6,9 +6,13 @@ use core::mem::MaybeUninit;
 use rustix::event::epoll;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 
-use crate::event::Events;
+use rustix::io::Errno;
+
+use crate::event::{Events, RawEvent};
 use crate::interest::{CreateFlags, Interest, Token};
-use crate::timeout::Timeout;
+use crate::sigset::SigSet;
+use crate::sys;
+use crate::timeout::{Deadline, Timeout};
 use crate::Result;
 
 /// An epoll instance: the kernel object that watches a set of file
@@ -189,18 +193,26 @@ impl Epoll {
     ///
     /// `events` is emptied first, so it always offers the kernel all `N`
     /// slots; returns how many it filled (0 on timeout), also
-    /// `events.len()`. The timeout is passed in milliseconds, a
-    /// sub-millisecond part rounded up (see [`Timeout`]). The call is made
-    /// as `epoll_pwait` with a NULL signal mask, which is the same system
-    /// call on every architecture (some have no plain `epoll_wait`).
-    /// Nothing is allocated; the whole path down to the `syscall`
-    /// instruction is inlined.
+    /// `events.len()`. Nothing is allocated; the whole path down to the
+    /// `syscall` instruction is inlined.
+    ///
+    /// The call made depends on the timeout:
+    ///
+    /// * whole milliseconds, `ZERO` or `NEVER`: `epoll_pwait(…, ms, NULL)`
+    ///   through rustix (the same system call as `epoll_wait`, which some
+    ///   architectures lack);
+    /// * a part finer than a millisecond: `epoll_pwait2` (Linux 5.11) with
+    ///   the exact duration. Where the kernel answers `ENOSYS` (older
+    ///   kernels, some seccomp sandboxes, qemu-user), rawepoll remembers it
+    ///   and from then on uses `epoll_pwait` with the timeout rounded up to
+    ///   the next millisecond. [`disable_epoll_pwait2`](crate::disable_epoll_pwait2)
+    ///   skips the probe, for sandboxes that kill on unknown calls.
     ///
     /// # Errors
     ///
     /// * `EINTR`: a signal handler ran before any event arrived (even under
-    ///   `SA_RESTART`, and after `SIGSTOP`/`SIGCONT`). Returned unchanged:
-    ///   call `wait` again with the time that is left.
+    ///   `SA_RESTART`, and after `SIGSTOP`/`SIGCONT`). Returned unchanged;
+    ///   [`wait_deadline`](Epoll::wait_deadline) retries with the time left.
     /// * `EBADF`: the fd is not open (only through [`From<OwnedFd>`]).
     /// * `EINVAL`: the fd is not an epoll instance (only through
     ///   [`From<OwnedFd>`]).
@@ -210,24 +222,213 @@ impl Epoll {
     #[inline]
     #[doc(alias = "epoll_wait")]
     #[doc(alias = "epoll_pwait")]
+    #[doc(alias = "epoll_pwait2")]
     pub fn wait<const N: usize>(&self, events: &mut Events<N>, timeout: Timeout) -> Result<usize> {
-        events.buf.clear();
-        let slots = events
-            .buf
-            .as_mut_ptr()
-            .cast::<[MaybeUninit<epoll::Event>; N]>();
-        // SAFETY: `events.buf` is a heapless::Vec<RawEvent, N>, so `slots`
-        // points to storage for exactly N `RawEvent`s, valid and exclusively
-        // borrowed for this call. `RawEvent` has the size and alignment of
-        // rustix's `epoll::Event` (asserted at compile time in event.rs) and
-        // both are plain `struct epoll_event` data with no invalid bit
-        // patterns, so the storage is a valid `[MaybeUninit<Event>; N]`.
-        let (ready, _) = epoll::wait(&self.fd, unsafe { &mut *slots }, timeout.as_timespec())?;
-        let n = ready.len();
-        // SAFETY: the kernel wrote (and rustix returned as initialized) the
-        // first `n <= N` records, each a valid `RawEvent`.
-        unsafe { events.buf.set_len(n) };
-        Ok(n)
+        if timeout.has_sub_millis() && pwait2::worth_trying() {
+            return self.wait_precise(events, timeout, None);
+        }
+        let fd = self.fd.as_fd();
+        let ts = timeout.as_timespec();
+        // SAFETY: the closure returns what rustix's `epoll::wait` reports as
+        // initialized: the count of records the kernel wrote at the start of
+        // the buffer. The buffer cast is sound: `RawEvent` has the size and
+        // alignment of rustix's `epoll::Event` (asserted at compile time in
+        // event.rs) and both are plain `struct epoll_event` data with no
+        // invalid bit patterns, so `[MaybeUninit<RawEvent>; N]` and
+        // `[MaybeUninit<epoll::Event>; N]` are the same memory layout.
+        unsafe {
+            events.fill(|buf| {
+                let buf = &mut *(buf as *mut [MaybeUninit<RawEvent>; N])
+                    .cast::<[MaybeUninit<epoll::Event>; N]>();
+                let (ready, _) = epoll::wait(fd, buf, ts)?;
+                Ok(ready.len())
+            })
+        }
+    }
+
+    /// The sub-millisecond path of `wait` and `pwait`: `epoll_pwait2`, or
+    /// once it answered `ENOSYS`, `epoll_pwait` rounded up.
+    #[inline]
+    fn wait_precise<const N: usize>(
+        &self,
+        events: &mut Events<N>,
+        timeout: Timeout,
+        mask: Option<&SigSet>,
+    ) -> Result<usize> {
+        let fd = self.fd.as_fd();
+        if pwait2::worth_trying() {
+            let ts = timeout.as_kernel_timespec();
+            // SAFETY: `epoll_pwait2` returns the count of records the kernel
+            // wrote at the start of the buffer.
+            match unsafe { events.fill(|buf| sys::epoll_pwait2(fd, buf, ts.as_ref(), mask)) } {
+                Err(Errno::NOSYS) => pwait2::unavailable(),
+                other => {
+                    pwait2::available();
+                    return other;
+                }
+            }
+        }
+        // SAFETY: `epoll_pwait` returns the count of records the kernel wrote
+        // at the start of the buffer.
+        unsafe { events.fill(|buf| sys::epoll_pwait(fd, buf, timeout.as_millis(), mask)) }
+    }
+
+    /// `epoll_pwait(epfd, events, N, timeout, mask)`—Like [`wait`](Epoll::wait),
+    /// but for the duration of the wait the calling thread's signal mask is
+    /// replaced by `mask`, atomically.
+    ///
+    /// The race-free way to handle signals by `EINTR`: keep a signal blocked
+    /// in normal operation, and leave it out of `mask`, so it can arrive only
+    /// while the thread sleeps here; its handler runs and `pwait` returns
+    /// `EINTR`. (With a plain `wait`, a signal arriving just before the call
+    /// would be handled too early and the wait would sleep on.) A
+    /// sub-millisecond timeout uses `epoll_pwait2` with the mask, as `wait`
+    /// does.
+    ///
+    /// Made through rawepoll's one raw-syscall module: rustix always passes
+    /// a NULL mask.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Epoll::wait); `EINTR` is the expected answer to a signal
+    /// that `mask` lets through.
+    ///
+    /// # References
+    ///  - [epoll_pwait(2)](https://man7.org/linux/man-pages/man2/epoll_pwait.2.html)
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{block_signals, Epoll, Events, SigSet, Signal, Timeout};
+    /// # fn main() -> rawepoll::Result<()> {
+    /// let epoll = Epoll::new()?;
+    /// // Block SIGUSR1 in normal operation; wait with the old mask, which
+    /// // lets it through only while sleeping.
+    /// let during_wait = block_signals(&SigSet::empty().with(Signal::USR1))?;
+    /// let mut events = Events::<8>::new();
+    /// assert_eq!(epoll.pwait(&mut events, Timeout::ZERO, &during_wait)?, 0);
+    /// # Ok(()) }
+    /// ```
+    #[inline]
+    #[doc(alias = "epoll_pwait")]
+    pub fn pwait<const N: usize>(
+        &self,
+        events: &mut Events<N>,
+        timeout: Timeout,
+        mask: &SigSet,
+    ) -> Result<usize> {
+        if timeout.has_sub_millis() && pwait2::worth_trying() {
+            return self.wait_precise(events, timeout, Some(mask));
+        }
+        let fd = self.fd.as_fd();
+        // SAFETY: `epoll_pwait` returns the count of records the kernel wrote
+        // at the start of the buffer.
+        unsafe { events.fill(|buf| sys::epoll_pwait(fd, buf, timeout.as_millis(), Some(mask))) }
+    }
+
+    /// [`wait`](Epoll::wait) until `deadline`, retrying on `EINTR` with the
+    /// time *left*, never the full timeout again.
+    ///
+    /// Returns the first non-empty batch, or 0 only once the deadline has
+    /// passed (on `CLOCK_MONOTONIC`): never early with 0 events, however
+    /// many signals arrive. With [`Deadline::NEVER`] it returns only with
+    /// events.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Epoll::wait), except `EINTR`, which is retried.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{Deadline, Epoll, Events, Timeout};
+    /// # fn main() -> rawepoll::Result<()> {
+    /// let epoll = Epoll::new()?;
+    /// let mut events = Events::<8>::new();
+    /// let deadline = Deadline::after(Timeout::from_millis(20));
+    /// assert_eq!(epoll.wait_deadline(&mut events, deadline)?, 0);
+    /// assert!(deadline.has_passed());
+    /// # Ok(()) }
+    /// ```
+    #[inline]
+    pub fn wait_deadline<const N: usize>(
+        &self,
+        events: &mut Events<N>,
+        deadline: Deadline,
+    ) -> Result<usize> {
+        loop {
+            match self.wait(events, deadline.remaining()) {
+                Ok(0) if !deadline.has_passed() => {}
+                Err(Errno::INTR) => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// [`wait_deadline`](Epoll::wait_deadline) with the deadline `timeout`
+    /// from now: a `wait` that `EINTR` neither cuts short nor prolongs.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Epoll::wait), except `EINTR`, which is retried.
+    #[inline]
+    pub fn wait_uninterrupted<const N: usize>(
+        &self,
+        events: &mut Events<N>,
+        timeout: Timeout,
+    ) -> Result<usize> {
+        self.wait_deadline(events, Deadline::after(timeout))
+    }
+
+    /// `ioctl(epfd, EPIOCSPARAMS, &params)`—Sets this instance's busy-poll
+    /// parameters (Linux 6.9): busy-poll network sockets for up to
+    /// `usecs` µs, `budget` packets at a time, before sleeping.
+    ///
+    /// # Errors
+    ///
+    /// * `ENOTTY`: the kernel is older than 6.9.
+    /// * `EPERM`: `budget` over 64 (`NAPI_POLL_WEIGHT`) without
+    ///   `CAP_NET_ADMIN`.
+    /// * `EINVAL`: `usecs` over `i32::MAX`, or `prefer` other than 0/1.
+    /// * `EOPNOTSUPP`: the kernel was built without
+    ///   `CONFIG_NET_RX_BUSY_POLL`.
+    ///
+    /// # References
+    ///  - [ioctl_eventpoll(2)](https://man7.org/linux/man-pages/man2/ioctl_eventpoll.2.html)
+    #[inline]
+    #[doc(alias = "EPIOCSPARAMS")]
+    pub fn set_busy_poll(&self, params: BusyPoll) -> Result<()> {
+        sys::set_epoll_params(
+            &self.fd,
+            sys::EpollParams {
+                busy_poll_usecs: params.usecs,
+                busy_poll_budget: params.budget,
+                prefer_busy_poll: u8::from(params.prefer),
+                pad: 0,
+            },
+        )
+    }
+
+    /// `ioctl(epfd, EPIOCGPARAMS, &params)`—This instance's busy-poll
+    /// parameters (Linux 6.9).
+    ///
+    /// # Errors
+    ///
+    /// * `ENOTTY`: the kernel is older than 6.9.
+    /// * `EOPNOTSUPP`: the kernel was built without
+    ///   `CONFIG_NET_RX_BUSY_POLL`.
+    ///
+    /// # References
+    ///  - [ioctl_eventpoll(2)](https://man7.org/linux/man-pages/man2/ioctl_eventpoll.2.html)
+    #[inline]
+    #[doc(alias = "EPIOCGPARAMS")]
+    pub fn busy_poll(&self) -> Result<BusyPoll> {
+        let p = sys::epoll_params(&self.fd)?;
+        Ok(BusyPoll {
+            usecs: p.busy_poll_usecs,
+            budget: p.busy_poll_budget,
+            prefer: p.prefer_busy_poll != 0,
+        })
     }
 
     /// `close(epfd)`—Closes the epoll instance and reports `close(2)`'s
@@ -291,3 +492,96 @@ impl fmt::Debug for Epoll {
 }
 
 static_assertions::assert_impl_all!(Epoll: Send, Sync, fmt::Debug, AsFd, AsRawFd);
+
+/// Busy-poll parameters of an epoll instance (the kernel's `struct
+/// epoll_params`), for [`Epoll::set_busy_poll`] and [`Epoll::busy_poll`].
+///
+/// # Example
+///
+/// ```
+/// use rawepoll::{BusyPoll, Epoll, Errno};
+/// # fn main() -> rawepoll::Result<()> {
+/// let epoll = Epoll::new()?;
+/// let params = BusyPoll { usecs: 50, budget: 8, prefer: false };
+/// match epoll.set_busy_poll(params) {
+///     Ok(()) => assert_eq!(epoll.busy_poll()?, params),
+///     // Before Linux 6.9, or without CONFIG_NET_RX_BUSY_POLL.
+///     Err(Errno::NOTTY | Errno::OPNOTSUPP) => {}
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct BusyPoll {
+    /// How long to busy-poll before sleeping, in µs (0 turns it off).
+    pub usecs: u32,
+    /// Packets per poll; over 64 needs `CAP_NET_ADMIN`.
+    pub budget: u16,
+    /// Prefer busy polling over interrupt-driven softirq processing.
+    pub prefer: bool,
+}
+
+/// Whether the kernel has `epoll_pwait2`, learned on first use.
+mod pwait2 {
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    const UNKNOWN: u8 = 0;
+    const AVAILABLE: u8 = 1;
+    const UNAVAILABLE: u8 = 2;
+
+    static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+    #[inline]
+    pub(super) fn worth_trying() -> bool {
+        STATE.load(Ordering::Relaxed) != UNAVAILABLE
+    }
+
+    #[inline]
+    pub(super) fn available() {
+        // Only UNKNOWN becomes AVAILABLE: a disable stays in force.
+        let _ = STATE.compare_exchange(UNKNOWN, AVAILABLE, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub(super) fn unavailable() {
+        STATE.store(UNAVAILABLE, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub(super) fn known() -> Option<bool> {
+        match STATE.load(Ordering::Relaxed) {
+            AVAILABLE => Some(true),
+            UNAVAILABLE => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// Stops rawepoll from calling `epoll_pwait2`, process-wide: from now on a
+/// sub-millisecond timeout is rounded up to whole milliseconds and waited
+/// with `epoll_pwait`, as if the kernel had answered `ENOSYS`.
+///
+/// For sandboxes whose seccomp filter kills the process on a system call it
+/// does not know, instead of answering `ENOSYS`. Makes no system call.
+///
+/// ```
+/// rawepoll::disable_epoll_pwait2();
+/// assert_eq!(rawepoll::epoll_pwait2_available(), Some(false));
+/// ```
+pub fn disable_epoll_pwait2() {
+    pwait2::unavailable();
+}
+
+/// What rawepoll has learned about `epoll_pwait2`: `None` before the first
+/// sub-millisecond wait, then `Some(true)` if the kernel has it,
+/// `Some(false)` if it answered `ENOSYS` (or [`disable_epoll_pwait2`] was
+/// called). Makes no system call.
+///
+/// ```
+/// let known: Option<bool> = rawepoll::epoll_pwait2_available();
+/// # let _ = known;
+/// ```
+#[must_use]
+pub fn epoll_pwait2_available() -> Option<bool> {
+    pwait2::known()
+}

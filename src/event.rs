@@ -2,6 +2,7 @@
 //! ([`Event`]) and the fixed-capacity buffer `epoll_wait` fills ([`Events`]).
 
 use core::fmt;
+use core::mem::MaybeUninit;
 use core::mem::{align_of, offset_of, size_of};
 
 use crate::interest::Token;
@@ -377,6 +378,33 @@ impl<const N: usize> Events<N> {
     #[must_use]
     pub fn get(&self, index: usize) -> Option<Event> {
         self.buf.get(index).map(RawEvent::event)
+    }
+
+    /// Empties the buffer, lets `kernel_call` write records into all `N`
+    /// slots, and keeps as many as it reports.
+    ///
+    /// # Safety
+    ///
+    /// `kernel_call` must return `Ok(n)` only when the first `n` slots hold
+    /// initialized records (as a successful `epoll_wait` family call
+    /// guarantees for its return value).
+    #[inline]
+    pub(crate) unsafe fn fill(
+        &mut self,
+        kernel_call: impl FnOnce(&mut [MaybeUninit<RawEvent>; N]) -> crate::Result<usize>,
+    ) -> crate::Result<usize> {
+        self.buf.clear();
+        let slots = self.buf.as_mut_ptr().cast::<[MaybeUninit<RawEvent>; N]>();
+        // SAFETY: the Vec's storage holds exactly N RawEvents; it is empty,
+        // so reinterpreting it as N uninitialized slots is valid, and it is
+        // exclusively borrowed through `self` for the call.
+        let n = kernel_call(unsafe { &mut *slots })?;
+        // The kernel never reports more than N (maxevents); clamp anyway so
+        // a wrong count cannot make the Vec claim more than its capacity.
+        let n = if n > N { N } else { n };
+        // SAFETY: the caller guarantees the first `n` slots are initialized.
+        unsafe { self.buf.set_len(n) };
+        Ok(n)
     }
 
     /// The stored events exactly as the kernel wrote them.

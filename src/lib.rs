@@ -85,14 +85,25 @@ mod backend;
 mod epoll;
 mod event;
 mod interest;
+mod sigset;
 pub mod source;
+mod sys;
 mod timeout;
 
-pub use crate::epoll::Epoll;
+pub use crate::epoll::{disable_epoll_pwait2, epoll_pwait2_available, BusyPoll, Epoll};
 pub use crate::event::{Event, Events, Iter, RawEvent, RAW_EVENT_LAYOUT};
 pub use crate::interest::{CreateFlags, Interest, Token};
+pub use crate::sigset::{block_signals, set_signal_mask, signal_mask, unblock_signals, SigSet};
 pub use crate::source::eventfd::EventFd;
-pub use crate::timeout::Timeout;
+pub use crate::source::pidfd::PidFd;
+pub use crate::source::signalfd::{SigInfo, SignalFd};
+pub use crate::source::timerfd::TimerFd;
+pub use crate::timeout::{Deadline, Timeout};
+
+/// A process id (rustix's), for [`PidFd::open`].
+pub use rustix::process::Pid;
+/// A signal number with a name (rustix's); real-time signals are raw `i32`s.
+pub use rustix::process::Signal;
 
 /// File-descriptor types and traits (rustix's; std's own with the `std`
 /// feature).

@@ -6,6 +6,8 @@ use core::time::Duration;
 
 use rustix::event::Timespec;
 
+use crate::sys::KernelTimespec;
+
 /// How long a wait may block: forever, not at all, or a duration.
 ///
 /// A `Timeout` keeps the exact duration it was made from, down to the
@@ -132,8 +134,114 @@ impl Timeout {
     pub(crate) fn as_timespec(&self) -> Option<&Timespec> {
         self.ts.as_ref()
     }
+
+    /// Whether the duration has a part finer than a millisecond, which only
+    /// `epoll_pwait2` can honour.
+    #[inline]
+    pub(crate) fn has_sub_millis(&self) -> bool {
+        match self.ts {
+            None => false,
+            Some(ts) => ts.tv_nsec % 1_000_000 != 0,
+        }
+    }
+
+    /// The exact duration as `epoll_pwait2` takes it (`None` is forever).
+    #[inline]
+    pub(crate) fn as_kernel_timespec(&self) -> Option<KernelTimespec> {
+        self.ts.map(|ts| KernelTimespec {
+            tv_sec: ts.tv_sec as i64,
+            tv_nsec: ts.tv_nsec as i64,
+        })
+    }
 }
 
+/// A fixed point in time on `CLOCK_MONOTONIC`, for waits that must keep
+/// their deadline across interruptions: see
+/// [`Epoll::wait_deadline`](crate::Epoll::wait_deadline).
+///
+/// # Example
+///
+/// ```
+/// use core::time::Duration;
+/// use rawepoll::{Deadline, Timeout};
+///
+/// let deadline = Deadline::after(Timeout::from_millis(50));
+/// let left = deadline.remaining();
+/// assert!(left.as_duration().unwrap() <= Duration::from_millis(50));
+/// assert!(!deadline.has_passed());
+/// assert!(Deadline::after(Timeout::ZERO).has_passed());
+/// assert_eq!(Deadline::NEVER.remaining(), Timeout::NEVER);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Deadline {
+    /// Monotonic (seconds, nanoseconds); `None` is never.
+    at: Option<(i64, u32)>,
+}
+
+#[inline]
+fn now() -> (i64, u32) {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    (t.tv_sec as i64, t.tv_nsec as u32)
+}
+
+impl Deadline {
+    /// A deadline that never comes: waits on it block until an event.
+    pub const NEVER: Deadline = Deadline { at: None };
+
+    /// `clock_gettime(CLOCK_MONOTONIC)` plus `timeout`: the deadline that
+    /// far from now ([`NEVER`](Deadline::NEVER) for [`Timeout::NEVER`]).
+    #[inline]
+    #[must_use]
+    #[doc(alias = "clock_gettime")]
+    pub fn after(timeout: Timeout) -> Self {
+        match timeout.as_duration() {
+            None => Self::NEVER,
+            Some(d) => {
+                let (s, ns) = now();
+                let mut sec = s.saturating_add(d.as_secs() as i64);
+                let mut nsec = ns + d.subsec_nanos();
+                if nsec >= 1_000_000_000 {
+                    nsec -= 1_000_000_000;
+                    sec = sec.saturating_add(1);
+                }
+                Deadline {
+                    at: Some((sec, nsec)),
+                }
+            }
+        }
+    }
+
+    /// The time left, read from `CLOCK_MONOTONIC` now: [`Timeout::ZERO`]
+    /// once the deadline has passed, [`Timeout::NEVER`] for
+    /// [`Deadline::NEVER`].
+    #[inline]
+    #[must_use]
+    pub fn remaining(&self) -> Timeout {
+        let Some((sec, nsec)) = self.at else {
+            return Timeout::NEVER;
+        };
+        let (s, ns) = now();
+        let left =
+            (i128::from(sec) - i128::from(s)) * 1_000_000_000 + i128::from(nsec) - i128::from(ns);
+        if left <= 0 {
+            return Timeout::ZERO;
+        }
+        // At most Timeout::MAX plus clock granularity; clamped anyway.
+        Timeout::from_duration(Duration::from_nanos(
+            u64::try_from(left).unwrap_or(u64::MAX),
+        ))
+    }
+
+    /// Whether the deadline has passed (never for [`Deadline::NEVER`]).
+    #[inline]
+    #[must_use]
+    pub fn has_passed(&self) -> bool {
+        match self.at {
+            None => false,
+            Some(at) => now() >= at,
+        }
+    }
+}
 impl From<Duration> for Timeout {
     #[inline]
     fn from(duration: Duration) -> Self {

@@ -1,0 +1,215 @@
+//! Signals as a readable file descriptor: [`SignalFd`] and [`SigInfo`].
+
+use core::fmt;
+
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use rustix::io::{self, Errno};
+
+use crate::sigset::SigSet;
+use crate::sys;
+use crate::Result;
+
+/// A `signalfd(2)`: the signals in its set, while *blocked*, become readable
+/// records instead of interrupting the program. Non-blocking and
+/// close-on-exec.
+///
+/// Block the signals first ([`block_signals`](crate::block_signals)),
+/// before any other thread is spawned, or they are delivered the usual way
+/// and never reach the fd. Standard signals coalesce: two `SIGCHLD`s sent
+/// before a read are one record, so a reaper must loop on `waitid` until no
+/// child is left.
+///
+/// # Example
+///
+/// ```
+/// use rawepoll::{block_signals, set_signal_mask, Epoll, Events, Interest, SigSet, SignalFd, Signal, Timeout, Token};
+/// # fn main() -> rawepoll::Result<()> {
+/// let set = SigSet::empty().with(Signal::USR1);
+/// let old_mask = block_signals(&set)?;
+/// let signals = SignalFd::new(&set)?;
+/// let epoll = Epoll::new()?;
+/// epoll.add(&signals, Token(0), Interest::READABLE)?;
+///
+/// // This program is single-threaded, so the blocked signal stays pending
+/// // for the signalfd.
+/// rustix::process::kill_process(rustix::process::getpid(), Signal::USR1)?;
+/// let mut events = Events::<1>::new();
+/// assert_eq!(epoll.wait(&mut events, Timeout::from_millis(1000))?, 1);
+/// let info = signals.read()?.expect("a pending signal");
+/// assert_eq!(info.signal(), Signal::USR1.as_raw());
+/// assert_eq!(signals.read()?, None);
+/// set_signal_mask(&old_mask)?;
+/// # Ok(()) }
+/// ```
+///
+/// # References
+///  - [signalfd(2)](https://man7.org/linux/man-pages/man2/signalfd.2.html)
+pub struct SignalFd {
+    fd: OwnedFd,
+}
+
+impl SignalFd {
+    /// `signalfd4(-1, set, 8, SFD_CLOEXEC | SFD_NONBLOCK)`—Creates a signalfd
+    /// for the signals in `set` (which should be blocked).
+    ///
+    /// Made through rawepoll's one raw-syscall module (rustix has no
+    /// signalfd).
+    ///
+    /// # Errors
+    ///
+    /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
+    /// * `ENOMEM`, `ENODEV`: the kernel could not create it.
+    ///
+    /// # References
+    ///  - [signalfd(2)](https://man7.org/linux/man-pages/man2/signalfd.2.html)
+    #[inline]
+    #[doc(alias = "signalfd")]
+    #[doc(alias = "signalfd4")]
+    pub fn new(set: &SigSet) -> Result<SignalFd> {
+        Ok(SignalFd {
+            fd: sys::signalfd4(set)?,
+        })
+    }
+
+    /// `read(fd, &mut signalfd_siginfo, 128)`—Takes one pending signal, or
+    /// `None` when none is pending (the kernel's `EAGAIN`).
+    ///
+    /// # Errors
+    ///
+    /// None in practice: only errors `read(2)` reports for a valid signalfd.
+    ///
+    /// # References
+    ///  - [signalfd(2)](https://man7.org/linux/man-pages/man2/signalfd.2.html)
+    #[inline]
+    pub fn read(&self) -> Result<Option<SigInfo>> {
+        let mut buf = [0u8; SigInfo::SIZE];
+        match io::read(&self.fd, &mut buf) {
+            Ok(n) if n == SigInfo::SIZE => Ok(Some(SigInfo { raw: buf })),
+            // The kernel reads whole records only.
+            Ok(_) => Err(Errno::IO),
+            Err(Errno::AGAIN) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl AsFd for SignalFd {
+    #[inline]
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl AsRawFd for SignalFd {
+    #[inline]
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl From<SignalFd> for OwnedFd {
+    #[inline]
+    fn from(sfd: SignalFd) -> Self {
+        sfd.fd
+    }
+}
+
+impl fmt::Debug for SignalFd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignalFd")
+            .field("fd", &self.fd.as_raw_fd())
+            .finish()
+    }
+}
+
+/// One signal read from a [`SignalFd`]: the kernel's 128-byte `struct
+/// signalfd_siginfo`, decoded on demand.
+///
+/// # Example
+///
+/// ```
+/// // A SigInfo comes from SignalFd::read; see SignalFd for a full example.
+/// fn describe(info: &rawepoll::SigInfo) -> String {
+///     format!("signal {} from pid {} (uid {})", info.signal(), info.pid(), info.uid())
+/// }
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SigInfo {
+    raw: [u8; SigInfo::SIZE],
+}
+
+impl SigInfo {
+    const SIZE: usize = 128;
+
+    #[inline]
+    fn u32_at(&self, offset: usize) -> u32 {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&self.raw[offset..offset + 4]);
+        u32::from_ne_bytes(b)
+    }
+
+    /// `ssi_signo`: the signal number (a raw number: real-time signals have
+    /// no named constant).
+    #[inline]
+    #[must_use]
+    pub fn signal(&self) -> i32 {
+        self.u32_at(0) as i32
+    }
+
+    /// `ssi_errno`: an error number (rarely used).
+    #[inline]
+    #[must_use]
+    pub fn errno(&self) -> i32 {
+        self.u32_at(4) as i32
+    }
+
+    /// `ssi_code`: why it was sent: `SI_USER` (0) from `kill`, `SI_QUEUE`
+    /// (-1), `SI_TKILL` (-6), or for `SIGCHLD` a `CLD_*` code (1 exited,
+    /// 2 killed, 3 dumped, 4 trapped, 5 stopped, 6 continued).
+    #[inline]
+    #[must_use]
+    pub fn code(&self) -> i32 {
+        self.u32_at(8) as i32
+    }
+
+    /// `ssi_pid`: the sender's process id (for `SIGCHLD`, the child's).
+    #[inline]
+    #[must_use]
+    pub fn pid(&self) -> i32 {
+        self.u32_at(12) as i32
+    }
+
+    /// `ssi_uid`: the sender's real user id.
+    #[inline]
+    #[must_use]
+    pub fn uid(&self) -> u32 {
+        self.u32_at(16)
+    }
+
+    /// `ssi_status`: for `SIGCHLD`, the exit status or the signal that ended
+    /// or stopped the child; for `sigqueue`, the value sent.
+    #[inline]
+    #[must_use]
+    pub fn status(&self) -> i32 {
+        self.u32_at(40) as i32
+    }
+
+    /// The raw `struct signalfd_siginfo`, for the fields not decoded here.
+    #[inline]
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8; 128] {
+        &self.raw
+    }
+}
+
+impl fmt::Debug for SigInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigInfo")
+            .field("signal", &self.signal())
+            .field("code", &self.code())
+            .field("pid", &self.pid())
+            .field("uid", &self.uid())
+            .field("status", &self.status())
+            .finish()
+    }
+}
