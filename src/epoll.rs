@@ -257,10 +257,10 @@ impl Epoll {
     ) -> Result<usize> {
         let fd = self.fd.as_fd();
         if pwait2::worth_trying() {
-            let ts = timeout.as_kernel_timespec();
+            let ts = timeout.as_timespec();
             // SAFETY: `epoll_pwait2` returns the count of records the kernel
             // wrote at the start of the buffer.
-            match unsafe { events.fill(|buf| sys::epoll_pwait2(fd, buf, ts.as_ref(), mask)) } {
+            match unsafe { events.fill(|buf| sys::epoll_pwait2(fd, buf, ts, mask)) } {
                 Err(Errno::NOSYS) => pwait2::unavailable(),
                 other => {
                     pwait2::available();

@@ -13,6 +13,7 @@
 
 use core::mem::MaybeUninit;
 
+use rustix::event::Timespec;
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 use syscalls::Sysno;
@@ -21,14 +22,12 @@ use crate::event::RawEvent;
 use crate::sigset::SigSet;
 use crate::Result;
 
-/// The kernel's `struct __kernel_timespec`: 64-bit seconds and nanoseconds
-/// on every architecture, as `epoll_pwait2` takes it.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct KernelTimespec {
-    pub(crate) tv_sec: i64,
-    pub(crate) tv_nsec: i64,
-}
+// `epoll_pwait2` takes a `struct __kernel_timespec`: two 64-bit fields on
+// every architecture. rustix's Timespec is that struct on linux_raw.
+const _: () = assert!(
+    core::mem::size_of::<Timespec>() == 16,
+    "rustix's Timespec is not the kernel's struct __kernel_timespec"
+);
 
 /// `sizeof(sigset_t)` as the kernel's `rt_*` calls check it (`_NSIG / 8`).
 const SIGSET_SIZE: usize = core::mem::size_of::<SigSet>();
@@ -88,16 +87,19 @@ pub(crate) fn epoll_pwait<const N: usize>(
 pub(crate) fn epoll_pwait2<const N: usize>(
     epfd: BorrowedFd<'_>,
     buf: &mut [MaybeUninit<RawEvent>; N],
-    timeout: Option<&KernelTimespec>,
+    timeout: Option<&Timespec>,
     mask: Option<&SigSet>,
 ) -> Result<usize> {
     let timeout_arg = match timeout {
-        Some(t) => t as *const KernelTimespec as usize,
+        Some(t) => t as *const Timespec as usize,
         None => 0,
     };
     // SAFETY: as for `epoll_pwait` above; in addition `timeout`, when given,
-    // points to a live `struct __kernel_timespec` the kernel only reads, and
-    // NULL means "block until an event".
+    // points to a live rustix `Timespec`, which on the linux_raw backend is
+    // the kernel's `struct __kernel_timespec` (64-bit seconds and
+    // nanoseconds on every architecture; rustix passes it to epoll_pwait2
+    // itself), and which the kernel only reads. NULL means "block until an
+    // event".
     unsafe {
         syscalls::syscall6(
             Sysno::epoll_pwait2,

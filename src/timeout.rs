@@ -6,8 +6,6 @@ use core::time::Duration;
 
 use rustix::event::Timespec;
 
-use crate::sys::KernelTimespec;
-
 /// How long a wait may block: forever, not at all, or a duration.
 ///
 /// A `Timeout` keeps the exact duration it was made from, down to the
@@ -144,15 +142,6 @@ impl Timeout {
             Some(ts) => ts.tv_nsec % 1_000_000 != 0,
         }
     }
-
-    /// The exact duration as `epoll_pwait2` takes it (`None` is forever).
-    #[inline]
-    pub(crate) fn as_kernel_timespec(&self) -> Option<KernelTimespec> {
-        self.ts.map(|ts| KernelTimespec {
-            tv_sec: ts.tv_sec as i64,
-            tv_nsec: ts.tv_nsec as i64,
-        })
-    }
 }
 
 /// A fixed point in time on `CLOCK_MONOTONIC`, for waits that must keep
@@ -181,7 +170,7 @@ pub struct Deadline {
 #[inline]
 fn now() -> (i64, u32) {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    (t.tv_sec as i64, t.tv_nsec as u32)
+    (t.tv_sec, t.tv_nsec as u32)
 }
 
 impl Deadline {
