@@ -57,6 +57,20 @@
 //! }
 //! ```
 //!
+//! # Event sources
+//!
+//! Everything an init or supervisor waits on is a file descriptor that
+//! registers like any other: [`EventFd`] (wake-ups from other threads),
+//! [`TimerFd`] (monotonic timers), [`SignalFd`] (blocked signals, with
+//! [`SigSet`] and [`block_signals`]) and [`PidFd`] (process exits). On
+//! [`Epoll`], [`pwait`](Epoll::pwait) swaps in a signal mask for the wait,
+//! [`wait_deadline`](Epoll::wait_deadline) retries `EINTR` with the time left,
+//! and [`set_busy_poll`](Epoll::set_busy_poll) sets the busy-poll ioctl.
+//!
+//! The few system calls rustix lacks (`rt_sigprocmask`, `signalfd4`,
+//! `epoll_pwait` with a mask, `epoll_pwait2`) are made in one private,
+//! reviewed module through the no_std `syscalls` crate: never libc.
+//!
 //! # `no_std` use
 //!
 //! With default features the crate uses only `core`: no `std`, no `alloc`,
@@ -66,6 +80,8 @@
 //!
 //! # Features
 //!
+//! * `signal`: accepted and always on; the signal API needs no extra
+//!   dependency.
 //! * `std`: turns on `rustix/std`, so that std's `File`, `TcpStream`,
 //!   `ChildStdout`, `Stdin`… register directly (rustix's `AsFd` becomes
 //!   std's), and [`Errno`] implements `std::error::Error` and converts into
