@@ -4,7 +4,12 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
+use std::time::Duration;
+
+use rawepoll::{
+    block_signals, set_signal_mask, Deadline, Epoll, EventFd, Events, Interest, SigSet, SignalFd,
+    Signal, Timeout, TimerFd, Token,
+};
 
 struct Counting;
 
@@ -88,4 +93,41 @@ fn zero_allocations_in_steady_state() {
     });
     assert_eq!(n, 0, "rawepoll allocated {n} times");
     assert_eq!(total_events, 1000);
+}
+
+#[test]
+fn zero_allocations_in_the_event_sources_and_wait_variants() {
+    let n = allocations_during(|| {
+        let epoll = Epoll::new().unwrap();
+        let timer = TimerFd::new().unwrap();
+        epoll.add(&timer, Token(1), Interest::READABLE).unwrap();
+        // SIGURG is ignored by default: blocking it and making a signalfd
+        // for it is harmless to the rest of the test binary.
+        let set = SigSet::empty().with(Signal::URG);
+        let old = block_signals(&set).unwrap();
+        let sfd = SignalFd::new(&set).unwrap();
+        epoll.add(&sfd, Token(2), Interest::READABLE).unwrap();
+        let mut events = Events::<4>::new();
+        for _ in 0..50 {
+            timer.set_after(Duration::from_micros(200)).unwrap();
+            // Sub-millisecond: the epoll_pwait2 path (or its fallback).
+            let got = epoll
+                .wait_deadline(&mut events, Deadline::after(Timeout::from(Duration::from_millis(50))))
+                .unwrap();
+            assert_eq!(got, 1);
+            assert_eq!(timer.read_expirations().unwrap(), 1);
+            assert_eq!(epoll.pwait(&mut events, Timeout::ZERO, &old).unwrap(), 0);
+            assert_eq!(
+                epoll
+                    .wait_uninterrupted(&mut events, Timeout::from(Duration::from_micros(10)))
+                    .unwrap(),
+                0
+            );
+            assert_eq!(sfd.read().unwrap(), None);
+        }
+        timer.set_periodic(Duration::from_millis(1)).unwrap();
+        timer.disarm().unwrap();
+        set_signal_mask(&old).unwrap();
+    });
+    assert_eq!(n, 0, "rawepoll allocated {n} times");
 }
