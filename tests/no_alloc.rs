@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rawepoll::{
     block_signals, set_signal_mask, Deadline, Epoll, EventFd, Events, Interest, SigSet, SignalFd,
-    Signal, Timeout, TimerFd, Token,
+    Registry, Signal, Timeout, TimerFd, Token,
 };
 
 struct Counting;
@@ -130,4 +130,29 @@ fn zero_allocations_in_the_event_sources_and_wait_variants() {
         set_signal_mask(&old).unwrap();
     });
     assert_eq!(n, 0, "rawepoll allocated {n} times");
+}
+
+#[test]
+fn zero_allocations_in_the_registry() {
+    let mut stale_seen = 0;
+    let n = allocations_during(|| {
+        let mut reg = Registry::<EventFd, 8>::new().unwrap();
+        let mut events = Events::<8>::new();
+        for round in 0..200 {
+            let a = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
+            let b = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
+            reg.get(a).unwrap().notify().unwrap();
+            reg.get(b).unwrap().notify().unwrap();
+            reg.wait(&mut events, Timeout::ZERO).unwrap();
+            reg.dispatch(&events, |reg, token, _| {
+                let other = if token == a { b } else { a };
+                drop(reg.remove(other));
+                drop(reg.remove(token));
+            });
+            assert!(reg.is_empty(), "round {round}");
+        }
+        stale_seen = reg.stale_events();
+    });
+    assert_eq!(n, 0, "the registry allocated {n} times");
+    assert_eq!(stale_seen, 200);
 }

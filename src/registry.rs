@@ -1,0 +1,464 @@
+//! A fixed-capacity set of registered sources with generation-checked
+//! tokens: [`Registry`].
+//!
+//! # The bug it prevents
+//!
+//! With a bare epoll, the token of a registration is whatever the program
+//! chose, often the fd number or a slab index. Then:
+//!
+//! ```text
+//! wait() -> [event for token 7 (conn A), event for token 9 (conn B)]
+//! handle token 7: A hung up -> delete A, close A (fd 7), accept C -> fd 7 again,
+//!                 store C at index 7, register C with token 7
+//! handle token 9: fine
+//! ...next batch, or a later event for token 7 from this batch:
+//!                 dispatched to C, though it was about A
+//! ```
+//!
+//! An event already in the buffer (or, if A's file was `dup`'d, new events
+//! for A's still-open file) carries the old token, which now names C: C is
+//! read when it has nothing, or A's hang-up closes C. mio and polling leave
+//! this to the user. A [`Registry`] packs a per-slot *generation* into each
+//! token and bumps it when the slot is freed, so an event for a removed
+//! source is recognized as stale and dropped (and counted), never handed to
+//! the source that reused its slot or fd number. It also always deletes a
+//! source from the epoll *before* giving it back to be closed.
+
+use core::fmt;
+
+use rustix::fd::AsFd;
+use rustix::io::Errno;
+
+use crate::epoll::Epoll;
+use crate::event::{Event, Events};
+use crate::interest::{Interest, Token};
+use crate::timeout::Timeout;
+use crate::Result;
+
+const NO_SLOT: u32 = u32::MAX;
+
+enum Entry<S> {
+    Occupied(S),
+    /// Free; the next free slot, or `NO_SLOT`.
+    Vacant(u32),
+}
+
+struct Slot<S> {
+    generation: u32,
+    entry: Entry<S>,
+}
+
+/// Why [`Registry::insert`] failed; the source is handed back, not lost.
+///
+/// ```
+/// use rawepoll::{EventFd, Interest, InsertError, Registry};
+/// # fn main() -> rawepoll::Result<()> {
+/// let mut registry = Registry::<EventFd, 1>::new()?;
+/// registry.insert(EventFd::new()?, Interest::READABLE).unwrap();
+/// match registry.insert(EventFd::new()?, Interest::READABLE) {
+///     Err(InsertError::Full(source)) => drop(source), // closed here, by us
+///     _ => unreachable!(),
+/// }
+/// # Ok(()) }
+/// ```
+pub enum InsertError<S> {
+    /// All `N` slots are taken.
+    Full(S),
+    /// `epoll_ctl(ADD)` failed with this errno (see [`Epoll::add`]).
+    Errno(Errno, S),
+}
+
+impl<S> InsertError<S> {
+    /// The source that was not inserted.
+    pub fn into_source(self) -> S {
+        match self {
+            InsertError::Full(s) | InsertError::Errno(_, s) => s,
+        }
+    }
+
+    /// The errno: `ENOSPC` for a full registry (as the kernel says for a
+    /// full epoll), otherwise what `epoll_ctl` answered.
+    pub fn errno(&self) -> Errno {
+        match self {
+            InsertError::Full(_) => Errno::NOSPC,
+            InsertError::Errno(e, _) => *e,
+        }
+    }
+}
+
+impl<S> fmt::Debug for InsertError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InsertError::Full(_) => f.write_str("Full"),
+            InsertError::Errno(e, _) => f.debug_tuple("Errno").field(e).finish(),
+        }
+    }
+}
+
+impl<S> fmt::Display for InsertError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InsertError::Full(_) => f.write_str("registry full"),
+            InsertError::Errno(e, _) => write!(f, "epoll_ctl(ADD) failed: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<S> std::error::Error for InsertError<S> {}
+
+/// Up to `N` sources of type `S`, registered in an [`Epoll`] it owns, each
+/// under a token that packs its slot and a generation.
+///
+/// No allocation: the slots are a [`heapless::Vec`] inside the value, so a
+/// `Registry` lives on the stack or inside another value (it cannot be a
+/// `static` initializer, since creating its epoll is a system call).
+///
+/// * [`insert`](Registry::insert) registers a source and returns its token;
+///   a full registry is an error that hands the source back.
+/// * [`remove`](Registry::remove) deletes it from the epoll *first*, then
+///   returns it to be dropped (closed) by the caller, and bumps the slot's
+///   generation so that every token issued for it goes stale.
+/// * [`dispatch`](Registry::dispatch) hands each event of a batch to its
+///   live source and drops events whose token is stale, counting them in
+///   [`stale_events`](Registry::stale_events).
+///
+/// Tokens: slot index in the low 32 bits, generation in the high 32 bits.
+/// A generation wraps after 2³² removals from one slot; only an event that
+/// old could be mistaken for a new one.
+///
+/// # Example
+///
+/// ```
+/// use rawepoll::{EventFd, Events, Interest, Registry, Timeout};
+/// # fn main() -> rawepoll::Result<()> {
+/// let mut registry = Registry::<EventFd, 16>::new()?;
+/// let a = registry.insert(EventFd::new()?, Interest::READABLE).unwrap();
+/// let b = registry.insert(EventFd::new()?, Interest::READABLE).unwrap();
+/// registry.get(a).unwrap().notify()?;
+/// registry.get(b).unwrap().notify()?;
+///
+/// let mut events = Events::<8>::new();
+/// registry.wait(&mut events, Timeout::ZERO)?;
+/// let mut handled = 0;
+/// registry.dispatch(&events, |reg, token, event| {
+///     assert!(event.is_readable());
+///     reg.get(token).unwrap().drain().unwrap();
+///     // Removing `b` while handling `a` makes b's event in this batch stale.
+///     if token == a {
+///         drop(reg.remove(b));
+///     }
+///     handled += 1;
+/// });
+/// assert_eq!(registry.len(), 1);
+/// assert_eq!(handled + registry.stale_events(), 2);
+/// # Ok(()) }
+/// ```
+pub struct Registry<S: AsFd, const N: usize> {
+    slots: heapless::Vec<Slot<S>, N>,
+    free_head: u32,
+    len: usize,
+    stale: u64,
+    epoll: Epoll,
+}
+
+impl<S: AsFd, const N: usize> Registry<S, N> {
+    const CHECK_N: () = assert!(
+        N > 0 && N < NO_SLOT as usize,
+        "Registry<S, N>: N must be between 1 and u32::MAX - 1"
+    );
+
+    /// `epoll_create1(EPOLL_CLOEXEC)`—A registry with a new epoll instance.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::new`].
+    #[inline]
+    pub fn new() -> Result<Self> {
+        Ok(Self::with_epoll(Epoll::new()?))
+    }
+
+    /// A registry that registers its sources in `epoll` (which should have
+    /// nothing else registered under tokens that could look like a
+    /// registry's: use [`Registry::epoll`] only to wait, not to add).
+    #[inline]
+    #[must_use]
+    pub const fn with_epoll(epoll: Epoll) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CHECK_N;
+        Registry {
+            slots: heapless::Vec::new(),
+            free_head: NO_SLOT,
+            len: 0,
+            stale: 0,
+            epoll,
+        }
+    }
+
+    /// The epoll instance the sources are registered in.
+    #[inline]
+    #[must_use]
+    pub fn epoll(&self) -> &Epoll {
+        &self.epoll
+    }
+
+    /// How many sources are registered.
+    #[inline]
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no source is registered.
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `N`: the most sources it can hold.
+    #[inline]
+    #[must_use]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// How many events [`dispatch`](Registry::dispatch) has dropped because
+    /// their token named a removed source.
+    #[inline]
+    #[must_use]
+    pub fn stale_events(&self) -> u64 {
+        self.stale
+    }
+
+    #[inline]
+    fn token(index: u32, generation: u32) -> Token {
+        Token(u64::from(generation) << 32 | u64::from(index))
+    }
+
+    /// The slot index of `token`, if it names a live source.
+    #[inline]
+    fn live_index(&self, token: Token) -> Option<usize> {
+        let index = (token.0 & 0xffff_ffff) as usize;
+        let generation = (token.0 >> 32) as u32;
+        match self.slots.get(index) {
+            Some(Slot {
+                generation: g,
+                entry: Entry::Occupied(_),
+            }) if *g == generation => Some(index),
+            _ => None,
+        }
+    }
+
+    /// `epoll_ctl(ADD)`—Registers `source` for `interest` and keeps it;
+    /// returns its token.
+    ///
+    /// # Errors
+    ///
+    /// [`InsertError::Full`] when all `N` slots are taken;
+    /// [`InsertError::Errno`] with what `epoll_ctl` answered (see
+    /// [`Epoll::add`]). Either way the source is handed back, untouched.
+    #[inline]
+    pub fn insert(
+        &mut self,
+        source: S,
+        interest: Interest,
+    ) -> core::result::Result<Token, InsertError<S>> {
+        // Find the slot first, register, and only then take the slot, so a
+        // failed registration changes nothing.
+        let (index, generation) = if self.free_head != NO_SLOT {
+            let i = self.free_head;
+            (i, self.slots[i as usize].generation)
+        } else if self.slots.len() < N {
+            (self.slots.len() as u32, 0)
+        } else {
+            return Err(InsertError::Full(source));
+        };
+        let token = Self::token(index, generation);
+        if let Err(e) = self.epoll.add(&source, token, interest) {
+            return Err(InsertError::Errno(e, source));
+        }
+        if index == self.free_head {
+            let slot = &mut self.slots[index as usize];
+            self.free_head = match slot.entry {
+                Entry::Vacant(next) => next,
+                Entry::Occupied(_) => NO_SLOT, // unreachable: it was free
+            };
+            slot.entry = Entry::Occupied(source);
+        } else {
+            let pushed = self.slots.push(Slot {
+                generation,
+                entry: Entry::Occupied(source),
+            });
+            // Cannot fail: len < N was checked above.
+            debug_assert!(pushed.is_ok());
+        }
+        self.len += 1;
+        Ok(token)
+    }
+
+    /// `epoll_ctl(MOD)`—Changes the interest of the source under `token`;
+    /// the way to re-arm a [`ONESHOT`](Interest::ONESHOT) registration. The
+    /// token stays the same.
+    ///
+    /// # Errors
+    ///
+    /// `ENOENT` when `token` is stale or was never issued; otherwise as
+    /// [`Epoll::modify`].
+    #[inline]
+    pub fn modify(&mut self, token: Token, interest: Interest) -> Result<()> {
+        let index = self.live_index(token).ok_or(Errno::NOENT)?;
+        match &self.slots[index].entry {
+            Entry::Occupied(source) => self.epoll.modify(source, token, interest),
+            Entry::Vacant(_) => Err(Errno::NOENT),
+        }
+    }
+
+    /// `epoll_ctl(DEL)`—Unregisters the source under `token` and gives it
+    /// back (dropping it closes it); `None` when the token is stale.
+    ///
+    /// The source is deleted from the epoll before it is returned, so
+    /// closing it cannot leave a registration behind, even if its file
+    /// lives on through a `dup`. Every token issued for the slot goes stale.
+    #[inline]
+    pub fn remove(&mut self, token: Token) -> Option<S> {
+        let index = self.live_index(token)?;
+        let slot = &mut self.slots[index];
+        let entry = core::mem::replace(&mut slot.entry, Entry::Vacant(self.free_head));
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free_head = index as u32;
+        self.len -= 1;
+        match entry {
+            Entry::Occupied(source) => {
+                // ENOENT if someone deleted it behind our back through
+                // `epoll()`: then there is nothing left to delete.
+                let _ = self.epoll.delete(&source);
+                Some(source)
+            }
+            Entry::Vacant(_) => None, // unreachable: live_index checked it
+        }
+    }
+
+    /// The source under `token`, if the token is live.
+    #[inline]
+    #[must_use]
+    pub fn get(&self, token: Token) -> Option<&S> {
+        let index = self.live_index(token)?;
+        match &self.slots[index].entry {
+            Entry::Occupied(source) => Some(source),
+            Entry::Vacant(_) => None,
+        }
+    }
+
+    /// The source under `token`, mutably, if the token is live.
+    #[inline]
+    pub fn get_mut(&mut self, token: Token) -> Option<&mut S> {
+        let index = self.live_index(token)?;
+        match &mut self.slots[index].entry {
+            Entry::Occupied(source) => Some(source),
+            Entry::Vacant(_) => None,
+        }
+    }
+
+    /// Whether `token` names a live source.
+    #[inline]
+    #[must_use]
+    pub fn contains(&self, token: Token) -> bool {
+        self.live_index(token).is_some()
+    }
+
+    /// Every live source with its token, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (Token, &S)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| match &slot.entry {
+                Entry::Occupied(s) => Some((Self::token(i as u32, slot.generation), s)),
+                Entry::Vacant(_) => None,
+            })
+    }
+
+    /// Every live source with its token, mutably, in slot order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Token, &mut S)> + '_ {
+        self.slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, slot)| match &mut slot.entry {
+                Entry::Occupied(s) => Some((Self::token(i as u32, slot.generation), s)),
+                Entry::Vacant(_) => None,
+            })
+    }
+
+    /// [`Epoll::wait`] on the registry's epoll.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::wait`].
+    #[inline]
+    pub fn wait<const M: usize>(&self, events: &mut Events<M>, timeout: Timeout) -> Result<usize> {
+        self.epoll.wait(events, timeout)
+    }
+
+    /// Hands each event of `events` to `handler` with the registry and the
+    /// event's token, if the token still names a live source; drops (and
+    /// counts) the others.
+    ///
+    /// Liveness is checked for each event just before its handler runs, so
+    /// a handler that removes a source makes the rest of the batch's events
+    /// for it stale. Returns how many events were handled.
+    #[inline]
+    pub fn dispatch<const M: usize>(
+        &mut self,
+        events: &Events<M>,
+        mut handler: impl FnMut(&mut Self, Token, Event),
+    ) -> usize {
+        let mut handled = 0;
+        for event in events {
+            if self.contains(event.token()) {
+                handler(self, event.token(), event);
+                handled += 1;
+            } else {
+                self.stale += 1;
+            }
+        }
+        handled
+    }
+}
+
+impl<S: AsFd, const N: usize> fmt::Debug for Registry<S, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("epoll", &self.epoll)
+            .field("len", &self.len)
+            .field("capacity", &N)
+            .field("stale_events", &self.stale)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::EventFd;
+
+    #[test]
+    fn generation_wraps_around_and_old_tokens_stay_stale() {
+        let mut reg = Registry::<EventFd, 2>::new().unwrap();
+        reg.insert(EventFd::new().unwrap(), Interest::READABLE)
+            .unwrap();
+        // Age slot 0 to the last generation before wrapping.
+        reg.slots[0].generation = u32::MAX;
+        let old = Registry::<EventFd, 2>::token(0, u32::MAX);
+        assert!(reg.contains(old));
+        let source = reg.remove(old).unwrap();
+        assert_eq!(reg.slots[0].generation, 0, "wrapped to 0");
+        assert!(!reg.contains(old));
+        let new = reg.insert(source, Interest::READABLE).unwrap();
+        assert_eq!(new, Token(0), "slot 0, generation 0");
+        assert!(reg.get(old).is_none());
+        assert!(reg.get(new).is_some());
+        assert_eq!(reg.modify(old, Interest::READABLE), Err(Errno::NOENT));
+    }
+}
