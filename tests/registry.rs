@@ -11,8 +11,12 @@ use rustix::pipe::{pipe_with, PipeFlags};
 #[test]
 fn stale_event_after_delete_close_and_fd_reuse_in_one_batch() {
     let mut reg = Registry::<EventFd, 8>::new().unwrap();
-    let a = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
-    let b = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
+    let a = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
+    let b = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
     reg.get(a).unwrap().notify().unwrap();
     reg.get(b).unwrap().notify().unwrap();
 
@@ -72,16 +76,26 @@ fn a_dup_cannot_revive_a_removed_registration() {
 
     write(&w, b"data for a file that is still open through `copy`").unwrap();
     let mut events = Events::<4>::new();
-    assert_eq!(bare.wait(&mut events, Timeout::ZERO).unwrap(), 1, "the bug, shown");
+    assert_eq!(
+        bare.wait(&mut events, Timeout::ZERO).unwrap(),
+        1,
+        "the bug, shown"
+    );
     assert_eq!(events.get(0).unwrap().token(), Token(7));
-    assert_eq!(reg.wait(&mut events, Timeout::ZERO).unwrap(), 0, "no stale registration");
+    assert_eq!(
+        reg.wait(&mut events, Timeout::ZERO).unwrap(),
+        0,
+        "no stale registration"
+    );
     drop(copy);
 }
 
 #[test]
 fn stale_event_from_an_earlier_batch() {
     let mut reg = Registry::<EventFd, 2>::new().unwrap();
-    let a = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
+    let a = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
     reg.get(a).unwrap().notify().unwrap();
     let mut events = Events::<2>::new();
     assert_eq!(reg.wait(&mut events, Timeout::ZERO).unwrap(), 1);
@@ -101,7 +115,10 @@ fn stale_event_from_an_earlier_batch() {
 fn a_full_registry_refuses_and_hands_the_source_back() {
     let mut reg = Registry::<EventFd, 3>::new().unwrap();
     let tokens: Vec<Token> = (0..3)
-        .map(|_| reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap())
+        .map(|_| {
+            reg.insert(EventFd::new().unwrap(), Interest::READABLE)
+                .unwrap()
+        })
         .collect();
     assert_eq!(reg.len(), reg.capacity());
     let extra = EventFd::new().unwrap();
@@ -127,7 +144,10 @@ fn an_epoll_error_hands_the_source_back_and_changes_nothing() {
     assert_eq!(err.errno(), Errno::PERM);
     assert!(matches!(err, InsertError::Errno(Errno::PERM, _)));
     assert_eq!(reg.len(), 0);
-    assert_eq!(format!("{err}"), format!("epoll_ctl(ADD) failed: {}", Errno::PERM));
+    assert_eq!(
+        format!("{err}"),
+        format!("epoll_ctl(ADD) failed: {}", Errno::PERM)
+    );
     drop(err.into_source());
 }
 
@@ -155,7 +175,9 @@ fn stale_and_foreign_tokens_find_nothing() {
         assert!(reg.get(t).is_none() && reg.get_mut(t).is_none() && !reg.contains(t));
         assert!(reg.remove(t).is_none());
     }
-    let t = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
+    let t = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
     assert!(reg.get_mut(t).is_some());
     assert!(reg.remove(t).is_some());
     assert!(reg.remove(t).is_none(), "removed once only");
@@ -166,7 +188,10 @@ fn iteration_and_len() {
     let mut reg = Registry::<EventFd, 4>::new().unwrap();
     assert!(reg.is_empty());
     let ts: Vec<Token> = (0..4)
-        .map(|_| reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap())
+        .map(|_| {
+            reg.insert(EventFd::new().unwrap(), Interest::READABLE)
+                .unwrap()
+        })
         .collect();
     drop(reg.remove(ts[2]));
     let listed: Vec<Token> = reg.iter().map(|(t, _)| t).collect();
