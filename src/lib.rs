@@ -98,41 +98,51 @@
 extern crate std;
 
 mod backend;
-mod epoll;
-mod event;
-mod interest;
-mod registry;
-mod sigset;
-pub mod source;
-mod sys;
-mod timeout;
 
-pub use crate::epoll::{disable_epoll_pwait2, epoll_pwait2_available, BusyPoll, Epoll};
-pub use crate::event::{Event, Events, Iter, RawEvent, RAW_EVENT_LAYOUT};
-pub use crate::interest::{CreateFlags, Interest, Token};
-pub use crate::registry::{InsertError, Registry};
-pub use crate::sigset::{block_signals, set_signal_mask, signal_mask, unblock_signals, SigSet};
-pub use crate::source::eventfd::EventFd;
-pub use crate::source::pidfd::PidFd;
-pub use crate::source::signalfd::{SigInfo, SignalFd};
-pub use crate::source::timerfd::TimerFd;
-pub use crate::timeout::{Deadline, Timeout};
+/// Everything below exists only where rustix makes raw system calls
+/// (`build.rs` decides); elsewhere `backend` stops the build with a clear
+/// error and nothing else is compiled.
+macro_rules! where_supported {
+    ($($item:item)*) => { $( #[cfg(not(rawepoll_unsupported))] $item )* };
+}
 
-/// A process id (rustix's), for [`PidFd::open`].
-pub use rustix::process::Pid;
-/// A signal number with a name (rustix's); real-time signals are raw `i32`s.
-pub use rustix::process::Signal;
+where_supported! {
+    mod epoll;
+    mod event;
+    mod interest;
+    mod registry;
+    mod sigset;
+    pub mod source;
+    mod sys;
+    mod timeout;
 
-/// File-descriptor types and traits (rustix's; std's own with the `std`
-/// feature).
-pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-/// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
-pub use rustix::io::Errno;
+    pub use crate::epoll::{disable_epoll_pwait2, epoll_pwait2_available, BusyPoll, Epoll};
+    pub use crate::event::{Event, Events, Iter, RawEvent, RAW_EVENT_LAYOUT};
+    pub use crate::interest::{CreateFlags, Interest, Token};
+    pub use crate::registry::{InsertError, Registry};
+    pub use crate::sigset::{block_signals, set_signal_mask, signal_mask, unblock_signals, SigSet};
+    pub use crate::source::eventfd::EventFd;
+    pub use crate::source::pidfd::PidFd;
+    pub use crate::source::signalfd::{SigInfo, SignalFd};
+    pub use crate::source::timerfd::TimerFd;
+    pub use crate::timeout::{Deadline, Timeout};
 
-/// `core::result::Result` with [`Errno`] as the error.
-pub type Result<T> = core::result::Result<T, Errno>;
+    /// A process id (rustix's), for [`PidFd::open`].
+    pub use rustix::process::Pid;
+    /// A signal number with a name (rustix's); real-time signals are raw `i32`s.
+    pub use rustix::process::Signal;
+
+    /// File-descriptor types and traits (rustix's; std's own with the `std`
+    /// feature).
+    pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+    /// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
+    pub use rustix::io::Errno;
+
+    /// `core::result::Result` with [`Errno`] as the error.
+    pub type Result<T> = core::result::Result<T, Errno>;
+}
 
 /// The README's Rust example, compiled and run as a doctest.
-#[cfg(doctest)]
+#[cfg(all(doctest, not(rawepoll_unsupported)))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
