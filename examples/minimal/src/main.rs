@@ -1,0 +1,67 @@
+//! The smallest rawepoll program: creates an epoll, registers stdin, waits
+//! once with timeout 0 and exits with the number of events (0 or 1), or
+//! 255 on an error (stdin closed, or a regular file: `EPERM`).
+//!
+//! `#![no_std]`, `#![no_main]`, no libc: its own `_start`, and every system
+//! call a `syscall` instruction inlined into this binary. Build it with
+//!
+//! ```text
+//! cd examples/minimal && cargo build --profile minimal
+//! # -> target/x86_64-unknown-linux-musl/minimal/rawepoll-minimal (stripped)
+//! ```
+//!
+//! and try `echo hi | ./rawepoll-minimal; echo $?` (1) or
+//! `./rawepoll-minimal < /dev/tty` (0 until you type).
+#![no_std]
+#![no_main]
+
+use rawepoll::{BorrowedFd, Epoll, Events, Interest, Timeout, Token};
+
+#[cfg(not(target_arch = "x86_64"))]
+compile_error!("the minimal example has a _start for x86_64 only");
+
+// The process entry point: the kernel jumps here with the stack holding
+// argc, argv and envp. Clear the frame pointer (end of the call chain),
+// align the stack to 16 bytes as the ABI wants at a call, and call `entry`,
+// which never returns.
+core::arch::global_asm!(
+    ".globl _start",
+    "_start:",
+    "xor ebp, ebp",
+    "mov rdi, rsp",
+    "and rsp, -16",
+    "call {entry}",
+    "ud2",
+    entry = sym entry,
+);
+
+extern "C" fn entry(_stack: *const usize) -> ! {
+    let code = match run() {
+        Ok(n) => n as usize,
+        Err(_) => 255,
+    };
+    exit(code)
+}
+
+fn run() -> rawepoll::Result<usize> {
+    let epoll = Epoll::new()?;
+    // SAFETY: fd 0 is only lent to epoll_ctl for this call, and nothing in
+    // this program closes it; if the process was started with it closed,
+    // the kernel answers EBADF.
+    let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+    epoll.add(stdin, Token(0), Interest::READABLE)?;
+    let mut events = Events::<1>::new();
+    epoll.wait(&mut events, Timeout::ZERO)
+}
+
+fn exit(code: usize) -> ! {
+    // SAFETY: exit_group ends the process; it touches no memory of ours.
+    let _ = unsafe { syscalls::syscall1(syscalls::Sysno::exit_group, code) };
+    // exit_group does not return.
+    loop {}
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    exit(254)
+}
