@@ -380,8 +380,8 @@ impl<const N: usize> Events<N> {
         self.buf.get(index).map(RawEvent::event)
     }
 
-    /// Empties the buffer, lets `kernel_call` write records into all `N`
-    /// slots, and keeps as many as it reports.
+    /// Lets `kernel_call` write records into all `N` slots and keeps as
+    /// many as it reports; on error the buffer is left empty.
     ///
     /// # Safety
     ///
@@ -393,18 +393,29 @@ impl<const N: usize> Events<N> {
         &mut self,
         kernel_call: impl FnOnce(&mut [MaybeUninit<RawEvent>; N]) -> crate::Result<usize>,
     ) -> crate::Result<usize> {
-        self.buf.clear();
+        // The kernel gets all N slots whatever the Vec held: it writes from
+        // the start of the storage, and the length is set afterwards (to 0
+        // on error), so no separate clear is needed first.
         let slots = self.buf.as_mut_ptr().cast::<[MaybeUninit<RawEvent>; N]>();
-        // SAFETY: the Vec's storage holds exactly N RawEvents; it is empty,
-        // so reinterpreting it as N uninitialized slots is valid, and it is
-        // exclusively borrowed through `self` for the call.
-        let n = kernel_call(unsafe { &mut *slots })?;
-        // The kernel never reports more than N (maxevents); clamp anyway so
-        // a wrong count cannot make the Vec claim more than its capacity.
-        let n = if n > N { N } else { n };
-        // SAFETY: the caller guarantees the first `n` slots are initialized.
-        unsafe { self.buf.set_len(n) };
-        Ok(n)
+        // SAFETY: the Vec's storage holds exactly N RawEvents, plain data
+        // with no drop glue, so reinterpreting it as N uninitialized slots
+        // is valid whatever its length; it is exclusively borrowed through
+        // `self` for the call.
+        match kernel_call(unsafe { &mut *slots }) {
+            Ok(n) => {
+                // The kernel never reports more than N (maxevents); clamp
+                // anyway so a wrong count cannot exceed the capacity.
+                let n = if n > N { N } else { n };
+                // SAFETY: the caller guarantees the first `n` slots are
+                // initialized.
+                unsafe { self.buf.set_len(n) };
+                Ok(n)
+            }
+            Err(e) => {
+                self.buf.clear();
+                Err(e)
+            }
+        }
     }
 
     /// The stored events exactly as the kernel wrote them.

@@ -16,6 +16,10 @@ use crate::Result;
 /// call [`notify`](EventFd::notify) from any thread, and
 /// [`drain`](EventFd::drain) it when its event arrives. It is `Send + Sync`.
 ///
+/// Registered with [`Interest::EDGE`](crate::Interest::EDGE) too, every
+/// `notify` is a new edge and wakes a waiter even if nobody drained the
+/// count: one system call fewer per wake-up, when the count does not matter.
+///
 /// # Example
 ///
 /// ```
