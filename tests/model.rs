@@ -13,7 +13,12 @@ use model::{Harness, Mode, Op, SLOTS};
 use proptest::prelude::*;
 
 fn mode() -> impl Strategy<Value = Mode> {
-    prop_oneof![Just(Mode::Level), Just(Mode::Edge), Just(Mode::Oneshot), Just(Mode::OneshotEdge)]
+    prop_oneof![
+        Just(Mode::Level),
+        Just(Mode::Edge),
+        Just(Mode::Oneshot),
+        Just(Mode::OneshotEdge)
+    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -33,7 +38,10 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn cases() -> u32 {
-    std::env::var("MODEL_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000)
+    std::env::var("MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000)
 }
 
 #[test]
@@ -66,7 +74,11 @@ fn epoll_matches_the_model() {
 #[test]
 fn decoded_byte_strings_run_too() {
     // The fuzzer's decoder, on a few fixed inputs.
-    for data in [&b""[..], b"\x00\x01\x18\x07\x03", b"\xff\xfe\xfd\xfc\x00\x00\x05\x04\x2d\x04\x07"] {
+    for data in [
+        &b""[..],
+        b"\x00\x01\x18\x07\x03",
+        b"\xff\xfe\xfd\xfc\x00\x00\x05\x04\x2d\x04\x07",
+    ] {
         let mut h = Harness::new();
         for op in model::decode(data) {
             h.step(op);

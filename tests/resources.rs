@@ -46,12 +46,17 @@ fn emfile_is_reported_and_the_epoll_stays_usable() {
 
     // Nothing lost: the epoll works, including for what was opened last.
     for (i, fd) in opened.iter().enumerate() {
-        epoll.add(fd, Token(100 + i as u64), Interest::READABLE).unwrap();
+        epoll
+            .add(fd, Token(100 + i as u64), Interest::READABLE)
+            .unwrap();
         fd.notify().unwrap();
     }
     kept.notify().unwrap();
     let mut events = Events::<128>::new();
-    assert_eq!(epoll.wait(&mut events, Timeout::ZERO).unwrap(), opened.len() + 1);
+    assert_eq!(
+        epoll.wait(&mut events, Timeout::ZERO).unwrap(),
+        opened.len() + 1
+    );
 
     setrlimit(Resource::Nofile, original).unwrap();
     drop(opened);

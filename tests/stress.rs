@@ -19,7 +19,10 @@ const FDS: usize = 10_000;
 const WRITERS: usize = 2;
 
 fn notifications() -> u64 {
-    if let Some(n) = std::env::var("STRESS_NOTIFICATIONS").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("STRESS_NOTIFICATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         return n;
     }
     if cfg!(debug_assertions) || !cfg!(target_arch = "x86_64") {
@@ -59,12 +62,19 @@ struct Shared {
 }
 
 /// One reader: waits with a buffer of `N`, drains every reported fd.
-fn reader<const N: usize>(shared: Arc<Shared>, start: Arc<Barrier>, total_written: Arc<AtomicU64>) -> u64 {
+fn reader<const N: usize>(
+    shared: Arc<Shared>,
+    start: Arc<Barrier>,
+    total_written: Arc<AtomicU64>,
+) -> u64 {
     let mut events = Box::new(Events::<N>::new());
     let mut waits = 0;
     start.wait();
     loop {
-        let n = shared.epoll.wait(&mut events, Timeout::from_millis(10)).unwrap();
+        let n = shared
+            .epoll
+            .wait(&mut events, Timeout::from_millis(10))
+            .unwrap();
         waits += 1;
         for event in events.iter().take(n) {
             let i = event.token().0 as usize;
@@ -104,19 +114,35 @@ fn run(interest: Interest, mode: &str) {
 
     let readers = vec![
         {
-            let (s, b, t) = (Arc::clone(&shared), Arc::clone(&start), Arc::clone(&total_written));
+            let (s, b, t) = (
+                Arc::clone(&shared),
+                Arc::clone(&start),
+                Arc::clone(&total_written),
+            );
             thread::spawn(move || reader::<1>(s, b, t))
         },
         {
-            let (s, b, t) = (Arc::clone(&shared), Arc::clone(&start), Arc::clone(&total_written));
+            let (s, b, t) = (
+                Arc::clone(&shared),
+                Arc::clone(&start),
+                Arc::clone(&total_written),
+            );
             thread::spawn(move || reader::<7>(s, b, t))
         },
         {
-            let (s, b, t) = (Arc::clone(&shared), Arc::clone(&start), Arc::clone(&total_written));
+            let (s, b, t) = (
+                Arc::clone(&shared),
+                Arc::clone(&start),
+                Arc::clone(&total_written),
+            );
             thread::spawn(move || reader::<64>(s, b, t))
         },
         {
-            let (s, b, t) = (Arc::clone(&shared), Arc::clone(&start), Arc::clone(&total_written));
+            let (s, b, t) = (
+                Arc::clone(&shared),
+                Arc::clone(&start),
+                Arc::clone(&total_written),
+            );
             thread::spawn(move || reader::<1024>(s, b, t))
         },
     ];

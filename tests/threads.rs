@@ -43,7 +43,10 @@ fn wakeups_per_notification(interest: Interest) -> (u64, u64) {
         shared.notify().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         while wakeups.load(Ordering::SeqCst) == before {
-            assert!(Instant::now() < deadline, "notification {i} woke nobody: a thread is stuck");
+            assert!(
+                Instant::now() < deadline,
+                "notification {i} woke nobody: a thread is stuck"
+            );
             thread::yield_now();
         }
         handled += 1;
@@ -59,7 +62,8 @@ fn wakeups_per_notification(interest: Interest) -> (u64, u64) {
 
 #[test]
 fn exclusive_wakes_fewer_threads_and_loses_nothing() {
-    let (shared_wakeups, shared_handled) = wakeups_per_notification(Interest::READABLE | Interest::EDGE);
+    let (shared_wakeups, shared_handled) =
+        wakeups_per_notification(Interest::READABLE | Interest::EDGE);
     let (excl_wakeups, excl_handled) =
         wakeups_per_notification(Interest::READABLE | Interest::EDGE | Interest::EXCLUSIVE);
     println!(
@@ -68,8 +72,14 @@ fn exclusive_wakes_fewer_threads_and_loses_nothing() {
         shared_wakeups as f64 / NOTIFICATIONS as f64,
         excl_wakeups as f64 / NOTIFICATIONS as f64
     );
-    assert_eq!((shared_handled, excl_handled), (NOTIFICATIONS, NOTIFICATIONS));
-    assert!(excl_wakeups >= NOTIFICATIONS, "every notification woke someone");
+    assert_eq!(
+        (shared_handled, excl_handled),
+        (NOTIFICATIONS, NOTIFICATIONS)
+    );
+    assert!(
+        excl_wakeups >= NOTIFICATIONS,
+        "every notification woke someone"
+    );
     assert!(
         excl_wakeups < shared_wakeups,
         "EXCLUSIVE woke {excl_wakeups} times, without it {shared_wakeups}"
@@ -87,7 +97,8 @@ fn threads_sharing_one_epoll_with_oneshot_handle_each_event_once() {
         epoll.add(fd, Token(i as u64), oneshot).unwrap();
     }
     let handled = Arc::new(AtomicU64::new(0));
-    let busy: Arc<Vec<AtomicBool>> = Arc::new((0..SOURCES).map(|_| AtomicBool::new(false)).collect());
+    let busy: Arc<Vec<AtomicBool>> =
+        Arc::new((0..SOURCES).map(|_| AtomicBool::new(false)).collect());
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..THREADS)
         .map(|_| {
@@ -105,7 +116,10 @@ fn threads_sharing_one_epoll_with_oneshot_handle_each_event_once() {
                     for event in &events {
                         let i = event.token().0 as usize;
                         // ONESHOT: no other thread can be handling this fd.
-                        assert!(!busy[i].swap(true, Ordering::SeqCst), "fd {i} handled twice at once");
+                        assert!(
+                            !busy[i].swap(true, Ordering::SeqCst),
+                            "fd {i} handled twice at once"
+                        );
                         handled.fetch_add(fds[i].drain().unwrap(), Ordering::SeqCst);
                         busy[i].store(false, Ordering::SeqCst);
                         epoll.modify(&fds[i], event.token(), oneshot).unwrap();
@@ -119,7 +133,11 @@ fn threads_sharing_one_epoll_with_oneshot_handle_each_event_once() {
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     while handled.load(Ordering::SeqCst) < ROUNDS {
-        assert!(Instant::now() < deadline, "stuck at {} of {ROUNDS}", handled.load(Ordering::SeqCst));
+        assert!(
+            Instant::now() < deadline,
+            "stuck at {} of {ROUNDS}",
+            handled.load(Ordering::SeqCst)
+        );
         thread::sleep(Duration::from_millis(1));
     }
     stop.store(true, Ordering::SeqCst);

@@ -29,17 +29,37 @@ pub enum Mode {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
-    Add { slot: usize, mode: Mode, rdhup: bool, token: u64 },
-    Modify { slot: usize, mode: Mode, rdhup: bool, token: u64 },
-    Delete { slot: usize },
+    Add {
+        slot: usize,
+        mode: Mode,
+        rdhup: bool,
+        token: u64,
+    },
+    Modify {
+        slot: usize,
+        mode: Mode,
+        rdhup: bool,
+        token: u64,
+    },
+    Delete {
+        slot: usize,
+    },
     /// eventfd: add 1; socket: the peer sends one byte.
-    Write { slot: usize },
+    Write {
+        slot: usize,
+    },
     /// eventfd: drain; socket: read everything pending on A.
-    Read { slot: usize },
+    Read {
+        slot: usize,
+    },
     /// Socket: the peer shuts down its writing half.
-    ShutdownPeer { slot: usize },
+    ShutdownPeer {
+        slot: usize,
+    },
     /// Delete (if registered), close, and open a fresh file in the slot.
-    CloseAfterDelete { slot: usize },
+    CloseAfterDelete {
+        slot: usize,
+    },
     Wait,
 }
 
@@ -161,27 +181,53 @@ impl Harness {
     pub fn step(&mut self, op: Op) {
         self.steps += 1;
         match op {
-            Op::Add { slot, mode, rdhup, token } => {
+            Op::Add {
+                slot,
+                mode,
+                rdhup,
+                token,
+            } => {
                 let s = &mut self.slots[slot];
-                let got = self.epoll.add(s.file.watched(), Token(token), interest(mode, rdhup));
+                let got = self
+                    .epoll
+                    .add(s.file.watched(), Token(token), interest(mode, rdhup));
                 if s.reg.is_some() {
                     assert_eq!(got, Err(Errno::EXIST), "{op:?}");
                 } else {
                     assert_eq!(got, Ok(()), "{op:?}");
                     let ready = s.ready();
-                    s.reg = Some(Reg { mode, rdhup, token, armed: true, listed: ready });
+                    s.reg = Some(Reg {
+                        mode,
+                        rdhup,
+                        token,
+                        armed: true,
+                        listed: ready,
+                    });
                 }
             }
-            Op::Modify { slot, mode, rdhup, token } => {
+            Op::Modify {
+                slot,
+                mode,
+                rdhup,
+                token,
+            } => {
                 let s = &mut self.slots[slot];
-                let got = self.epoll.modify(s.file.watched(), Token(token), interest(mode, rdhup));
+                let got = self
+                    .epoll
+                    .modify(s.file.watched(), Token(token), interest(mode, rdhup));
                 let ready = s.ready();
                 match &mut s.reg {
                     None => assert_eq!(got, Err(Errno::NOENT), "{op:?}"),
                     Some(reg) => {
                         assert_eq!(got, Ok(()), "{op:?}");
                         let listed = reg.listed || ready;
-                        *reg = Reg { mode, rdhup, token, armed: true, listed };
+                        *reg = Reg {
+                            mode,
+                            rdhup,
+                            token,
+                            armed: true,
+                            listed,
+                        };
                     }
                 }
             }
@@ -260,7 +306,10 @@ impl Harness {
     fn check_wait(&mut self) {
         let mut events = Events::<8>::new();
         let n = self.epoll.wait(&mut events, Timeout::ZERO).unwrap();
-        let mut got: Vec<(u64, u32)> = events.iter().map(|e| (e.token().0, e.raw_flags())).collect();
+        let mut got: Vec<(u64, u32)> = events
+            .iter()
+            .map(|e| (e.token().0, e.raw_flags()))
+            .collect();
         got.sort_unstable();
         assert_eq!(n, got.len());
 
@@ -321,8 +370,18 @@ pub fn decode(data: &[u8]) -> Vec<Op> {
         let rdhup = arg & 4 != 0;
         let token = u64::from(arg) << 56 | slot as u64;
         ops.push(match b & 7 {
-            0 => Op::Add { slot, mode, rdhup, token },
-            1 => Op::Modify { slot, mode, rdhup, token },
+            0 => Op::Add {
+                slot,
+                mode,
+                rdhup,
+                token,
+            },
+            1 => Op::Modify {
+                slot,
+                mode,
+                rdhup,
+                token,
+            },
             2 => Op::Delete { slot },
             3 => Op::Write { slot },
             4 => Op::Read { slot },
