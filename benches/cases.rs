@@ -361,10 +361,25 @@ fn ctl_add_del_group() -> Group {
     }
 }
 
+/// Pins the calling thread to one CPU (if the machine has it), so that a
+/// round trip always crosses the same two CPUs instead of depending on
+/// where the scheduler happens to put the threads.
+fn pin_to_cpu(cpu: usize) {
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    let _ = rustix::thread::sched_setaffinity(None, &set);
+}
+
 /// A wake-up sent to a thread blocked in a wait, and one sent back: the
-/// round trip of two cross-thread wake-ups.
+/// round trip of two cross-thread wake-ups. Both threads run on CPU 0:
+/// the round trip is then the libraries' system calls plus two context
+/// switches, the same every run. (Across two CPUs of a VM it is dominated
+/// by the hypervisor's wake-up of the idle CPU, ~50 us here, alike for
+/// every library, and bimodal when left to the scheduler.)
 fn wake_round_trip_group() -> Group {
     let mut variants = Vec::new();
+    let peer_cpu = 0;
+    pin_to_cpu(0);
 
     // rawepoll: an EventFd per side, edge-triggered: every notify is a new
     // edge, so nobody needs to drain it (mio's Waker works the same way).
@@ -381,6 +396,7 @@ fn wake_round_trip_group() -> Group {
     let peer_wake = Arc::clone(&peer_efd);
     let _keep_peer = Arc::clone(&peer_efd);
     thread::spawn(move || {
+        pin_to_cpu(peer_cpu);
         let _ = &peer_efd;
         let mut events = Events::<1>::new();
         loop {
@@ -402,6 +418,7 @@ fn wake_round_trip_group() -> Group {
     let peer_waker = Arc::new(mio::Waker::new(peer_poll.registry(), mio::Token(0)).unwrap());
     let back = Arc::clone(&main_waker);
     thread::spawn(move || {
+        pin_to_cpu(peer_cpu);
         let mut events = mio::Events::with_capacity(1);
         loop {
             peer_poll.poll(&mut events, None).unwrap();
@@ -428,6 +445,7 @@ fn wake_round_trip_group() -> Group {
     let back = Arc::clone(&main_poller);
     let peer = Arc::clone(&peer_poller);
     thread::spawn(move || {
+        pin_to_cpu(peer_cpu);
         let mut events = polling::Events::new();
         loop {
             events.clear();
