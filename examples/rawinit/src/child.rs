@@ -1,0 +1,136 @@
+//! Starting the child: its own process group, the terminal's foreground,
+//! the caller's signal mask back, and `execve` with a `PATH` search.
+
+use rawepoll::{set_signal_mask, BorrowedFd, Errno, SigSet};
+use rustix::process::Pid;
+
+use crate::out::{self, Part};
+use crate::sys;
+
+/// In the forked child: set up and exec `argv[program]`; never returns.
+pub fn exec(
+    argv: &[&'static [u8]],
+    raw_argv: *const *const u8,
+    envp: *const *const u8,
+    program: usize,
+    caller_mask: &SigSet,
+) -> ! {
+    // Its own process group, and the terminal's foreground if there is a
+    // terminal: job control works for it as if the shell had started it.
+    // SIGTTOU is still blocked here, so tcsetpgrp cannot stop us.
+    let _ = rustix::process::setpgid(None, None);
+    // SAFETY: fd 0 is only lent to isatty/tcsetpgrp; closed, they fail.
+    let stdin = unsafe { BorrowedFd::borrow_raw(0) };
+    if rustix::termios::isatty(stdin) {
+        let _ = rustix::termios::tcsetpgrp(stdin, rustix::process::getpid());
+    }
+    // The caller's mask back: blocking in the init must not leak into the
+    // child. Ignored signals need nothing: rawinit never changes a
+    // disposition, and ignored ones survive execve.
+    let _ = set_signal_mask(caller_mask);
+
+    let name = argv[program];
+    // SAFETY: `raw_argv` is the kernel's argv array; `program` < argc.
+    let child_argv = unsafe { raw_argv.add(program) };
+    let err = if name.contains(&b'/') {
+        let mut path = [0u8; 4096];
+        match with_nul(name, &mut path) {
+            Some(p) => sys::execve(p, child_argv, envp),
+            None => Errno::NAMETOOLONG,
+        }
+    } else {
+        search_path(name, child_argv, envp)
+    };
+    let code = match err {
+        Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG | Errno::LOOP => 127,
+        _ => 126, // EACCES, ENOEXEC, ...
+    };
+    out::line(&[
+        Part::Str("rawinit: cannot execute "),
+        Part::Bytes(name),
+        Part::Str(": "),
+        Part::Str(describe(err)),
+    ]);
+    sys::exit(code)
+}
+
+fn with_nul<'a>(s: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    if s.len() + 1 > buf.len() {
+        return None;
+    }
+    buf[..s.len()].copy_from_slice(s);
+    buf[s.len()] = 0;
+    Some(&buf[..=s.len()])
+}
+
+/// `execvp`'s search: each directory of `PATH` in turn; EACCES is kept
+/// and reported if nothing else is found.
+fn search_path(name: &[u8], argv: *const *const u8, envp: *const *const u8) -> Errno {
+    let path_var = env_var(envp, b"PATH").unwrap_or(b"/usr/local/bin:/usr/bin:/bin");
+    let mut saw_eacces = false;
+    for dir in path_var.split(|&c| c == b':') {
+        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+        let mut buf = [0u8; 4096];
+        if dir.len() + 1 + name.len() + 1 > buf.len() {
+            continue;
+        }
+        buf[..dir.len()].copy_from_slice(dir);
+        buf[dir.len()] = b'/';
+        let full = &mut buf[dir.len() + 1..];
+        let Some(p) = with_nul(name, full) else {
+            continue;
+        };
+        let len = dir.len() + 1 + p.len();
+        match sys::execve(&buf[..len], argv, envp) {
+            Errno::NOENT | Errno::NOTDIR => {}
+            Errno::ACCESS => saw_eacces = true,
+            other => return other,
+        }
+    }
+    if saw_eacces {
+        Errno::ACCESS
+    } else {
+        Errno::NOENT
+    }
+}
+
+/// The value of `name` in the environment, if set.
+fn env_var(envp: *const *const u8, name: &[u8]) -> Option<&'static [u8]> {
+    let mut i = 0;
+    loop {
+        // SAFETY: `envp` is the kernel's NULL-terminated environment array.
+        let entry = unsafe { *envp.add(i) };
+        if entry.is_null() {
+            return None;
+        }
+        // SAFETY: each entry is a NUL-terminated string that lives as long
+        // as the process.
+        let bytes = unsafe { core::ffi::CStr::from_ptr(entry.cast()) }.to_bytes();
+        if bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=' {
+            return Some(&bytes[name.len() + 1..]);
+        }
+        i += 1;
+    }
+}
+
+fn describe(e: Errno) -> &'static str {
+    match e {
+        Errno::NOENT => "No such file or directory",
+        Errno::ACCESS => "Permission denied",
+        Errno::NOEXEC => "Exec format error",
+        Errno::NOTDIR => "Not a directory",
+        Errno::NAMETOOLONG => "File name too long",
+        Errno::LOOP => "Too many levels of symbolic links",
+        Errno::TOOBIG => "Argument list too long",
+        Errno::NOMEM => "Out of memory",
+        _ => "exec failed",
+    }
+}
+
+/// The parent's half of the process-group set-up (either side may run
+/// first; both setting it closes the race).
+pub fn set_group(child: i32) {
+    if let Some(pid) = Pid::from_raw(child) {
+        let _ = rustix::process::setpgid(Some(pid), Some(pid));
+    }
+}

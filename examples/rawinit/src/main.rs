@@ -1,0 +1,235 @@
+//! rawinit: a tini-class init built on rawepoll.
+//!
+//! `#![no_std]`, `#![no_main]`, no libc, fully static. One epoll loop over a
+//! signalfd: every signal rawinit can block is blocked and arrives as a
+//! record; SIGCHLD means "reap", anything else is forwarded to the child
+//! (or its process group with `-g`). No timers and no polling: it sleeps
+//! in `epoll_pwait(-1)` until a signal comes.
+//!
+//! ```text
+//! cd examples/rawinit && cargo build --profile minimal
+//! # -> target/x86_64-unknown-linux-musl/minimal/rawinit
+//! ```
+//!
+//! Job-control signals: SIGTSTP, SIGTTIN and SIGTTOU are forwarded like any
+//! other signal (so Ctrl-Z stops the child); rawinit itself blocks them and
+//! never stops. The synchronous fault signals (SIGILL, SIGTRAP, SIGABRT,
+//! SIGBUS, SIGFPE, SIGSEGV, SIGSYS) are left alone, as in tini: they report
+//! a fault of rawinit itself. SIGKILL and SIGSTOP cannot be caught.
+#![no_std]
+#![no_main]
+
+mod args;
+mod child;
+mod mem;
+mod out;
+mod sys;
+
+use rawepoll::{block_signals, Epoll, Errno, Events, Interest, SigSet, SignalFd, Timeout, Token};
+use rustix::process::{wait, WaitOptions};
+
+use args::{Options, Parsed};
+use out::Part;
+
+#[cfg(not(target_arch = "x86_64"))]
+compile_error!("rawinit has a _start for x86_64 only");
+
+// The kernel enters here with argc, argv and envp on the stack: clear the
+// frame pointer, pass the stack pointer, align the stack and call `entry`.
+core::arch::global_asm!(
+    ".globl _start",
+    "_start:",
+    "xor ebp, ebp",
+    "mov rdi, rsp",
+    "and rsp, -16",
+    "call {entry}",
+    "ud2",
+    entry = sym entry,
+);
+
+/// The most arguments rawinit looks at (the child gets all of them anyway).
+const MAX_ARGS: usize = 4096;
+const VERSION: &str = "rawinit 0.1.0\n";
+
+/// Signals that stay unblocked: fault signals, and the two the kernel
+/// never lets anyone block.
+const NOT_FORWARDED: [i32; 9] = [4, 5, 6, 7, 8, 9, 11, 19, 31];
+const SIGCHLD: i32 = 17;
+
+extern "C" fn entry(stack: *const usize) -> ! {
+    // SAFETY: at process entry the stack holds argc, then argc pointers to
+    // NUL-terminated strings, a NULL, then the environment, NULL-ended.
+    let (argc, argv) = unsafe { (*stack, stack.add(1) as *const *const u8) };
+    // SAFETY: see above: the environment follows argv's NULL.
+    let envp = unsafe { argv.add(argc + 1) };
+    let mut args: [&'static [u8]; MAX_ARGS] = [b""; MAX_ARGS];
+    let n = argc.min(MAX_ARGS);
+    for (i, slot) in args.iter_mut().enumerate().take(n) {
+        // SAFETY: argv[i] for i < argc is a NUL-terminated string that lives
+        // as long as the process.
+        *slot = unsafe { core::ffi::CStr::from_ptr((*argv.add(i)).cast()) }.to_bytes();
+    }
+    sys::exit(main(&args[..n], argv, envp))
+}
+
+fn main(args: &[&'static [u8]], argv: *const *const u8, envp: *const *const u8) -> i32 {
+    let opts = match args::parse(args) {
+        Parsed::Run(o) => o,
+        Parsed::Help => {
+            out::write_stdout(args::USAGE.as_bytes());
+            return 0;
+        }
+        Parsed::Version => {
+            out::write_stdout(VERSION.as_bytes());
+            return 0;
+        }
+        Parsed::Usage(msg, arg) => {
+            let sep = if arg.is_empty() { "" } else { " " };
+            out::line(&[
+                Part::Str("rawinit: "),
+                Part::Str(msg),
+                Part::Str(sep),
+                Part::Bytes(arg),
+            ]);
+            out::write(b"try: rawinit --help\n");
+            return 2;
+        }
+    };
+    match run(&opts, args, argv, envp) {
+        Ok(code) => code,
+        Err(e) => {
+            out::line(&[
+                Part::Str("rawinit: "),
+                Part::Str("setup failed: errno "),
+                Part::Int(e.raw_os_error().into()),
+            ]);
+            1
+        }
+    }
+}
+
+fn forwarded_signals() -> SigSet {
+    let mut set = SigSet::full();
+    for s in NOT_FORWARDED {
+        set.remove_raw(s);
+    }
+    set
+}
+
+fn run(
+    opts: &Options,
+    args: &[&'static [u8]],
+    argv: *const *const u8,
+    envp: *const *const u8,
+) -> Result<i32, Errno> {
+    let pid = rustix::process::getpid();
+    if !pid.is_init() {
+        if opts.subreaper {
+            rustix::process::set_child_subreaper(Some(pid))?;
+        } else {
+            out::line(&[Part::Str(
+                "rawinit: warning: not PID 1 and no -s: orphaned descendants will not be reaped",
+            )]);
+        }
+    }
+
+    // Block before creating anything, so no signal slips past the fd.
+    let set = forwarded_signals();
+    let caller_mask = block_signals(&set)?;
+    let signals = SignalFd::new(&set)?; // CLOEXEC: the child never sees it
+    let epoll = Epoll::new()?; // CLOEXEC too
+    epoll.add(&signals, Token(0), Interest::READABLE)?;
+
+    let child = match sys::fork()? {
+        sys::Forked::Child => child::exec(args, argv, envp, opts.program, &caller_mask),
+        sys::Forked::Parent(pid) => pid,
+    };
+    child::set_group(child);
+    if opts.verbose {
+        out::line(&[
+            Part::Str("rawinit: started "),
+            Part::Bytes(args[opts.program]),
+            Part::Str(" as pid "),
+            Part::Int(child.into()),
+        ]);
+    }
+
+    let mut events = Events::<1>::new();
+    loop {
+        match epoll.wait(&mut events, Timeout::NEVER) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+        while let Some(info) = signals.read()? {
+            let sig = info.signal();
+            if sig == SIGCHLD {
+                if let Some(code) = reap(child, opts) {
+                    return Ok(code);
+                }
+            } else {
+                forward(child, sig, opts);
+            }
+        }
+    }
+}
+
+/// Sends `sig` on to the child (or its group), unchanged.
+fn forward(child: i32, sig: i32, opts: &Options) {
+    let target = if opts.group { -child } else { child };
+    let result = sys::kill(target, sig);
+    if opts.verbose {
+        out::line(&[
+            Part::Str("rawinit: forwarded signal "),
+            Part::Int(sig.into()),
+            Part::Str(if opts.group { " to group " } else { " to pid " }),
+            Part::Int(child.into()),
+            Part::Str(if result.is_ok() { "" } else { " (gone)" }),
+        ]);
+    }
+}
+
+/// Reaps every exited child (SIGCHLDs coalesce: one record may stand for
+/// many exits). Returns the exit code to leave with once the main child
+/// is among them.
+fn reap(child: i32, opts: &Options) -> Option<i32> {
+    let mut result = None;
+    loop {
+        // waitpid(-1, WNOHANG): any child, including re-parented orphans.
+        match wait(WaitOptions::NOHANG) {
+            Ok(Some((pid, status))) => {
+                let pid = pid.as_raw_nonzero().get();
+                let code = if let Some(c) = status.exit_status() {
+                    let c = c as usize & 0xff;
+                    if opts.remap[c] {
+                        0
+                    } else {
+                        c as i32
+                    }
+                } else if let Some(s) = status.terminating_signal() {
+                    128 + s
+                } else {
+                    continue; // stopped or continued: not an exit
+                };
+                if opts.verbose {
+                    out::line(&[
+                        Part::Str("rawinit: reaped pid "),
+                        Part::Int(pid.into()),
+                        Part::Str(", exit code "),
+                        Part::Int(code.into()),
+                    ]);
+                }
+                if pid == child {
+                    result = Some(code);
+                }
+            }
+            // None left exited, or none left at all.
+            Ok(None) | Err(_) => return result,
+        }
+    }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    out::write(b"rawinit: internal error\n");
+    sys::exit(254)
+}

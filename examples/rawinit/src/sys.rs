@@ -1,0 +1,70 @@
+//! The system calls rustix keeps private (fork, execve, kill with a raw
+//! signal number, exit_group), made through the `syscalls` crate: the same
+//! reviewed raw-syscall crate rawepoll's own `src/sys.rs` uses. Each call
+//! has its SAFETY comment; nothing else in rawinit makes raw system calls.
+
+use rawepoll::Errno;
+use syscalls::Sysno;
+
+fn errno(e: syscalls::Errno) -> Errno {
+    Errno::from_raw_os_error(e.into_raw())
+}
+
+/// What `fork` returned.
+pub enum Forked {
+    Parent(i32),
+    Child,
+}
+
+/// `clone(SIGCHLD, 0, 0, 0, 0)`: fork, with SIGCHLD on the child's exit.
+pub fn fork() -> Result<Forked, Errno> {
+    const SIGCHLD: usize = 17;
+    // SAFETY: a plain fork: no shared memory, no new stack, no TLS; the
+    // child continues on a copy of this single-threaded process's memory.
+    let pid = unsafe { syscalls::syscall5(Sysno::clone, SIGCHLD, 0, 0, 0, 0) }.map_err(errno)?;
+    Ok(if pid == 0 {
+        Forked::Child
+    } else {
+        Forked::Parent(pid as i32)
+    })
+}
+
+/// `execve(path, argv, envp)`; returns only on failure.
+///
+/// `path` must end with a NUL byte; `argv` and `envp` are the NULL-ended
+/// arrays of NUL-terminated strings the kernel gave this process.
+pub fn execve(path: &[u8], argv: *const *const u8, envp: *const *const u8) -> Errno {
+    if path.last() != Some(&0) {
+        return Errno::INVAL;
+    }
+    // SAFETY: `path` is NUL-terminated (checked above); `argv` and `envp`
+    // point into the argument and environment arrays the kernel laid out at
+    // start-up, NULL-terminated and never modified. The kernel only reads.
+    match unsafe {
+        syscalls::syscall3(
+            Sysno::execve,
+            path.as_ptr() as usize,
+            argv as usize,
+            envp as usize,
+        )
+    } {
+        Ok(_) => Errno::INVAL, // unreachable: a successful execve does not return
+        Err(e) => errno(e),
+    }
+}
+
+/// `kill(pid, sig)` with a raw signal number (real-time signals have no
+/// rustix constant). A negative `pid` is a process group.
+pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
+    // SAFETY: kill reads no memory of ours.
+    unsafe { syscalls::syscall2(Sysno::kill, pid as isize as usize, sig as usize) }
+        .map(drop)
+        .map_err(errno)
+}
+
+/// `exit_group(code)`.
+pub fn exit(code: i32) -> ! {
+    // SAFETY: exit_group ends the process and touches no memory of ours.
+    let _ = unsafe { syscalls::syscall1(Sysno::exit_group, code as usize) };
+    loop {}
+}
