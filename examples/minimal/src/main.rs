@@ -37,7 +37,7 @@ core::arch::global_asm!(
 
 extern "C" fn entry(_stack: *const usize) -> ! {
     let code = match run() {
-        Ok(n) => n as usize,
+        Ok(n) => n,
         Err(_) => 255,
     };
     exit(code)
@@ -58,7 +58,9 @@ fn exit(code: usize) -> ! {
     // SAFETY: exit_group ends the process; it touches no memory of ours.
     let _ = unsafe { syscalls::syscall1(syscalls::Sysno::exit_group, code) };
     // exit_group does not return.
-    loop {}
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 #[panic_handler]

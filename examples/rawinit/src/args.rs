@@ -15,6 +15,8 @@ pub struct Options {
 }
 
 /// The outcome of parsing.
+// Made once and matched at once; with no allocator there is nothing to box.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     Run(Options),
     Help,
