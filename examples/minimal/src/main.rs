@@ -36,11 +36,8 @@ core::arch::global_asm!(
 );
 
 extern "C" fn entry(_stack: *const usize) -> ! {
-    let code = match run() {
-        Ok(n) => n,
-        Err(_) => 255,
-    };
-    exit(code)
+    // The event count, or 255 for any error.
+    exit(run().unwrap_or(255))
 }
 
 fn run() -> rawepoll::Result<usize> {
