@@ -1,0 +1,566 @@
+//! rawinit, the init in examples/rawinit, run for real: exit codes, signal
+//! forwarding, reaping, process groups, subreaping, the child's signal
+//! state and fds, and idleness. The PID-1 scenarios run under
+//! `unshare --pid --fork --mount-proc` (root only; skipped loudly
+//! otherwise). x86_64 only: rawinit has an x86_64 `_start`.
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// Builds rawinit once (its own target dir, so the outer cargo's lock is
+/// not in the way) and returns the binary's path.
+fn rawinit() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let target_dir = root.join("target/rawinit-test");
+        let status = Command::new(env!("CARGO"))
+            .current_dir(root.join("examples/rawinit"))
+            .args(["build", "--quiet", "--profile", "minimal", "--target-dir"])
+            .arg(&target_dir)
+            // rawinit links with the system cc and its own flags.
+            .env_remove("CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER")
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .status()
+            .expect("cargo build for rawinit");
+        assert!(status.success(), "building rawinit failed");
+        target_dir.join("x86_64-unknown-linux-musl/minimal/rawinit")
+    })
+}
+
+fn run(args: &[&str]) -> Output {
+    let mut child = Command::new(rawinit())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_timeout(&mut child, Duration::from_secs(20));
+    child.wait_with_output().unwrap()
+}
+
+fn wait_timeout(child: &mut Child, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("rawinit did not exit within {limit:?}: it hangs");
+        }
+        sleep(Duration::from_millis(5));
+    }
+}
+
+fn code(o: &Output) -> i32 {
+    o.status
+        .code()
+        .unwrap_or_else(|| panic!("killed: {:?}", o.status))
+}
+
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+fn skip_unless_root(what: &str) -> bool {
+    if !is_root() {
+        eprintln!("\n*** SKIPPED {what}: needs root for unshare --pid ***\n");
+        return true;
+    }
+    false
+}
+
+/// The pid of a process whose parent is `parent`, once there is one.
+fn child_of(parent: u32) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let children = std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+            .unwrap_or_default();
+        if let Some(pid) = children.split_whitespace().next() {
+            return pid.parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "pid {parent} never got a child");
+        sleep(Duration::from_millis(5));
+    }
+}
+
+fn status_field(pid: u32, name: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(name))
+        .map(|l| l[name.len()..].trim().to_string())
+}
+
+#[test]
+fn exit_codes_pass_through() {
+    for c in [0, 1, 2, 127, 255] {
+        let o = run(&["-s", "--", "sh", "-c", &format!("exit {c}")]);
+        assert_eq!(code(&o), c, "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+#[test]
+fn a_child_killed_by_a_signal_gives_128_plus_n() {
+    assert_eq!(code(&run(&["-s", "sh", "-c", "kill -TERM $$"])), 143);
+    assert_eq!(code(&run(&["-s", "sh", "-c", "kill -KILL $$"])), 137);
+}
+
+#[test]
+fn exec_failures_give_127_and_126_with_a_message() {
+    let o = run(&["-s", "no-such-program-rawinit"]);
+    assert_eq!(code(&o), 127);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cannot execute no-such-program-rawinit: No such file or directory"),
+        "{err}"
+    );
+    let o = run(&["-s", "/no/such/path"]);
+    assert_eq!(code(&o), 127);
+
+    let dir = std::env::temp_dir().join(format!("rawinit-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("not-executable");
+    std::fs::write(&file, "#!/bin/sh\nexit 0\n").unwrap();
+    let o = run(&["-s", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 126);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Permission denied"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn remapped_exit_codes() {
+    assert_eq!(code(&run(&["-s", "-e", "3", "sh", "-c", "exit 3"])), 0);
+    assert_eq!(
+        code(&run(&["-s", "-e3", "-e", "4", "sh", "-c", "exit 4"])),
+        0
+    );
+    assert_eq!(code(&run(&["-s", "-e", "3", "sh", "-c", "exit 5"])), 5);
+    // Only exit codes, never signals.
+    assert_eq!(
+        code(&run(&["-s", "-e", "143", "sh", "-c", "kill -TERM $$"])),
+        143
+    );
+}
+
+#[test]
+fn usage_errors_help_and_version() {
+    for bad in [
+        &["-x", "true"][..],
+        &["-e"],
+        &["-e", "256", "true"],
+        &["-e", "x", "true"],
+        &[],
+        &["-s"],
+        &["--bogus", "true"],
+    ] {
+        let o = run(bad);
+        assert_eq!(code(&o), 2, "{bad:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with("rawinit: ") && err.contains("--help"),
+            "{bad:?}: {err}"
+        );
+    }
+    let o = run(&["--help"]);
+    assert_eq!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("usage: rawinit"));
+    let o = run(&["-h"]);
+    assert_eq!(code(&o), 0);
+    let o = run(&["--version"]);
+    assert_eq!(
+        (code(&o), String::from_utf8_lossy(&o.stdout).trim()),
+        (0, "rawinit 0.1.0")
+    );
+    assert_eq!(code(&run(&["-V"])), 0);
+}
+
+#[test]
+fn not_pid_1_without_s_warns_and_still_runs() {
+    let o = run(&["sh", "-c", "exit 7"]);
+    assert_eq!(code(&o), 7);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: not PID 1 and no -s"));
+    let o = run(&["-s", "true"]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Runs rawinit as PID 1 of a new pid namespace; returns the unshare
+/// process, whose exit code is rawinit's (`child_of` it is rawinit).
+fn spawn_pid1(args: &[&str]) -> Child {
+    Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc"])
+        .arg(rawinit())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(mut child: Child) -> Output {
+    wait_timeout(&mut child, Duration::from_secs(20));
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn signals_from_outside_reach_the_child_of_pid_1() {
+    if skip_unless_root("signals to PID 1") {
+        return;
+    }
+    for (sig, n) in [
+        ("TERM", 15),
+        ("INT", 2),
+        ("HUP", 1),
+        ("USR1", 10),
+        ("USR2", 12),
+    ] {
+        let child = spawn_pid1(&["sleep", "30"]);
+        let init = child_of(child.id());
+        child_of(init); // the child runs: the signals are blocked by now
+        let s = Command::new("kill")
+            .args([&format!("-{sig}"), &init.to_string()])
+            .status()
+            .unwrap();
+        assert!(s.success());
+        let o = finish(child);
+        assert_eq!(
+            code(&o),
+            128 + n,
+            "SIG{sig}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn kill_term_1_from_inside_reaches_the_child() {
+    if skip_unless_root("kill -TERM 1") {
+        return;
+    }
+    let child = spawn_pid1(&["sh", "-c", "kill -TERM 1; sleep 10"]);
+    assert_eq!(code(&finish(child)), 143);
+}
+
+#[test]
+fn a_hundred_orphans_leave_no_zombie() {
+    if skip_unless_root("orphan reaping as PID 1") {
+        return;
+    }
+    // 100 orphans (their parent subshells exit at once), all exiting
+    // together: their SIGCHLDs coalesce. Then count zombies in the
+    // namespace; the child's exit code is that count.
+    let script = "for i in $(seq 100); do (sleep 0.3 &); done; sleep 1.5; \
+                  z=0; for s in /proc/[0-9]*/status; do grep -q '^State:.*Z' $s 2>/dev/null && z=$((z+1)); done; \
+                  ps=$(ls -d /proc/[0-9]* | wc -l); echo \"zombies=$z processes=$ps\"; exit $z";
+    let child = spawn_pid1(&["sh", "-c", script]);
+    let o = finish(child);
+    println!("{}", String::from_utf8_lossy(&o.stdout).trim());
+    assert_eq!(
+        code(&o),
+        0,
+        "zombies left: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn coalesced_sigchld_with_a_main_child_exiting_127_does_not_hang() {
+    if skip_unless_root("coalesced SIGCHLD as PID 1") {
+        return;
+    }
+    for _ in 0..5 {
+        let child = spawn_pid1(&[
+            "sh",
+            "-c",
+            "for i in $(seq 50); do (true &); done; exit 127",
+        ]);
+        assert_eq!(code(&finish(child)), 127);
+    }
+}
+
+/// rawinit -s [-g] running `sh` with a background grandchild; TERM to
+/// rawinit; returns whether the grandchild survived.
+fn grandchild_survives(group: bool) -> bool {
+    let dir = std::env::temp_dir().join(format!("rawinit-g-{}-{group}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pidfile = dir.join("pid");
+    let script = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
+    let mut args = vec!["-s"];
+    if group {
+        args.push("-g");
+    }
+    args.extend(["sh", "-c", &script]);
+    let mut init = Command::new(rawinit())
+        .args(&args)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let grandchild: u32 = loop {
+        if let Ok(s) = std::fs::read_to_string(&pidfile) {
+            if let Ok(p) = s.trim().parse() {
+                break p;
+            }
+        }
+        assert!(Instant::now() < deadline, "the grandchild never started");
+        sleep(Duration::from_millis(5));
+    };
+    Command::new("kill")
+        .args(["-TERM", &init.id().to_string()])
+        .status()
+        .unwrap();
+    wait_timeout(&mut init, Duration::from_secs(10));
+    assert_eq!(init.wait().unwrap().code(), Some(143));
+    sleep(Duration::from_millis(100));
+    let state = status_field(grandchild, "State:");
+    let alive = state.as_deref().is_some_and(|s| !s.starts_with('Z'));
+    if alive {
+        let _ = Command::new("kill")
+            .args(["-KILL", &grandchild.to_string()])
+            .status();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    alive
+}
+
+#[test]
+fn dash_g_kills_the_grandchild_and_without_it_the_grandchild_survives() {
+    assert!(
+        !grandchild_survives(true),
+        "-g: the grandchild should have got SIGTERM"
+    );
+    assert!(
+        grandchild_survives(false),
+        "without -g only the child gets the signal"
+    );
+}
+
+#[test]
+fn dash_s_makes_rawinit_the_parent_of_orphans() {
+    let dir = std::env::temp_dir().join(format!("rawinit-s-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pidfile = dir.join("pid");
+    // The inner sh exits at once, orphaning its background sleep.
+    let script = format!(
+        "sh -c 'sleep 30 & echo $! > {}'; sleep 30",
+        pidfile.display()
+    );
+    let mut init = Command::new(rawinit())
+        .args(["-s", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let orphan: u32 = loop {
+        if let Some(p) = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
+            break p;
+        }
+        assert!(Instant::now() < deadline);
+        sleep(Duration::from_millis(5));
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let ppid = status_field(orphan, "PPid:").unwrap();
+        if ppid == init.id().to_string() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "orphan's parent is {ppid}, not rawinit {}",
+            init.id()
+        );
+        sleep(Duration::from_millis(5));
+    }
+    let _ = Command::new("kill")
+        .args(["-KILL", &orphan.to_string()])
+        .status();
+    let _ = init.kill();
+    let _ = init.wait();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs `argv` with SIGUSR1 blocked and SIGUSR2 ignored, as a caller (a
+/// shell, a container runtime) might hand them over; returns its stdout.
+/// std's `Command` resets the mask after `pre_exec`, so this forks itself.
+fn stdout_with_signal_state(argv: &[&str]) -> String {
+    use std::ffi::CString;
+    let args: Vec<CString> = argv.iter().map(|a| CString::new(*a).unwrap()).collect();
+    let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    let mut fds = [0; 2];
+    // SAFETY: plain libc calls; between fork and exec the child makes only
+    // async-signal-safe calls (dup2, close, sigprocmask, signal, execv,
+    // _exit) on memory prepared before the fork.
+    unsafe {
+        assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0);
+        let pid = libc::fork();
+        assert!(pid >= 0);
+        if pid == 0 {
+            libc::dup2(fds[1], 1);
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGUSR1);
+            libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
+            libc::execv(ptrs[0], ptrs.as_ptr());
+            libc::_exit(99);
+        }
+        libc::close(fds[1]);
+        let mut out = Vec::new();
+        let mut file = <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]);
+        file.read_to_end(&mut out).unwrap();
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        String::from_utf8(out).unwrap()
+    }
+}
+
+#[test]
+fn the_child_gets_the_callers_signal_mask_and_ignored_signals() {
+    // grep itself reads its own status (a shell would reset its mask).
+    let grep = ["/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"];
+    let direct = stdout_with_signal_state(&grep);
+    let mut through_args = vec![rawinit().to_str().unwrap(), "-s"];
+    through_args.extend(grep);
+    let through = stdout_with_signal_state(&through_args);
+    assert!(direct.contains("SigBlk:\t0000000000000200"), "{direct}"); // SIGUSR1 is bit 9
+    assert!(
+        direct.contains("SigIgn:\t") && direct.contains("800"),
+        "{direct}"
+    ); // SIGUSR2, bit 11
+    assert_eq!(through, direct);
+}
+
+#[test]
+fn the_child_sees_no_fd_of_rawinit() {
+    // The same fds as when run directly (0, 1, 2 and whatever the test
+    // runner passes down): rawinit's epoll and signalfd are CLOEXEC.
+    let script = "ls /proc/$$/fd";
+    let direct = Command::new("sh")
+        .args(["-c", script])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let o = run(&["-s", "sh", "-c", script]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&direct.stdout)
+    );
+    let links = run(&["-s", "sh", "-c", "ls -l /proc/$$/fd"]);
+    let links = String::from_utf8_lossy(&links.stdout);
+    assert!(
+        !links.contains("eventpoll") && !links.contains("signalfd"),
+        "{links}"
+    );
+}
+
+#[test]
+fn no_wake_ups_while_idle() {
+    let mut init = Command::new(rawinit())
+        .args(["-s", "sleep", "5"])
+        .spawn()
+        .unwrap();
+    child_of(init.id());
+    sleep(Duration::from_millis(300));
+    let switches = |field| {
+        status_field(init.id(), field)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let (v0, n0) = (
+        switches("voluntary_ctxt_switches:"),
+        switches("nonvoluntary_ctxt_switches:"),
+    );
+    sleep(Duration::from_secs(2));
+    let (v1, n1) = (
+        switches("voluntary_ctxt_switches:"),
+        switches("nonvoluntary_ctxt_switches:"),
+    );
+    println!(
+        "rawinit context switches over 2 s idle: voluntary {v0} -> {v1}, involuntary {n0} -> {n1}"
+    );
+    assert_eq!(v1, v0, "rawinit woke up while idle");
+    let _ = Command::new("kill")
+        .args(["-TERM", &init.id().to_string()])
+        .status();
+    let _ = init.wait();
+}
+
+#[test]
+fn job_control_signals_are_forwarded() {
+    // SIGTSTP stops the child (rawinit itself never stops), SIGCONT resumes
+    // it, SIGTERM ends it.
+    let mut init = Command::new(rawinit())
+        .args(["-s", "sleep", "30"])
+        .spawn()
+        .unwrap();
+    let child = child_of(init.id());
+    let state = |pid| status_field(pid, "State:").unwrap_or_default();
+    let wait_state = |pid, want: char| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !state(pid).starts_with(want) {
+            assert!(
+                Instant::now() < deadline,
+                "pid {pid} state {} never {want}",
+                state(pid)
+            );
+            sleep(Duration::from_millis(5));
+        }
+    };
+    let kill = |sig: &str| {
+        Command::new("kill")
+            .args([sig, &init.id().to_string()])
+            .status()
+            .unwrap()
+    };
+    kill("-TSTP");
+    wait_state(child, 'T');
+    assert!(
+        state(init.id()).starts_with('S'),
+        "rawinit itself must not stop"
+    );
+    kill("-CONT");
+    wait_state(child, 'S');
+    kill("-TERM");
+    wait_timeout(&mut init, Duration::from_secs(10));
+    assert_eq!(init.wait().unwrap().code(), Some(143));
+}
+
+#[test]
+fn verbose_says_what_it_forwards_and_reaps() {
+    let mut init = Command::new(rawinit())
+        .args(["-s", "-v", "sleep", "30"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child_of(init.id());
+    Command::new("kill")
+        .args(["-USR1", &init.id().to_string()])
+        .status()
+        .unwrap();
+    wait_timeout(&mut init, Duration::from_secs(10));
+    let mut err = String::new();
+    init.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("forwarded signal 10 to pid"), "{err}");
+    assert!(
+        err.contains("reaped pid") && err.contains("exit code 138"),
+        "{err}"
+    );
+}
