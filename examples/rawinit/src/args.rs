@@ -1,5 +1,36 @@
 //! The command line: `rawinit [options] [--] PROGRAM [ARGS...]`.
 
+/// The command line as the kernel laid it out: read on demand, nothing
+/// copied (a copied array would cost stack pages, that is, memory).
+#[derive(Clone, Copy)]
+pub struct Args {
+    argc: usize,
+    argv: *const *const u8,
+}
+
+impl Args {
+    /// # Safety
+    /// `argv` must point to `argc` pointers to NUL-terminated strings that
+    /// live as long as the process (the kernel's argv at entry).
+    pub unsafe fn new(argc: usize, argv: *const *const u8) -> Args {
+        Args { argc, argv }
+    }
+
+    /// Argument `i`, without its NUL.
+    pub fn get(&self, i: usize) -> Option<&'static [u8]> {
+        if i >= self.argc {
+            return None;
+        }
+        // SAFETY: i < argc, and the contract of `new`.
+        Some(unsafe { core::ffi::CStr::from_ptr((*self.argv.add(i)).cast()) }.to_bytes())
+    }
+
+    /// The raw argv array.
+    pub fn raw(&self) -> *const *const u8 {
+        self.argv
+    }
+}
+
 /// What the command line asks for.
 pub struct Options {
     /// `-g`: forward signals to the child's process group.
@@ -48,8 +79,8 @@ fn parse_code(s: &[u8]) -> Option<usize> {
     (v <= 255).then_some(v)
 }
 
-/// Parses `args` (argv, each without its NUL).
-pub fn parse(args: &[&'static [u8]]) -> Parsed {
+/// Parses the command line.
+pub fn parse(args: Args) -> Parsed {
     let mut o = Options {
         group: false,
         subreaper: false,
@@ -58,8 +89,7 @@ pub fn parse(args: &[&'static [u8]]) -> Parsed {
         program: 0,
     };
     let mut i = 1;
-    while i < args.len() {
-        let arg = args[i];
+    while let Some(arg) = args.get(i) {
         match arg {
             b"--" => {
                 i += 1;
@@ -108,7 +138,7 @@ pub fn parse(args: &[&'static [u8]]) -> Parsed {
             _ => break,
         }
     }
-    if i >= args.len() {
+    if args.get(i).is_none() {
         return Parsed::Usage("no PROGRAM to run", b"");
     }
     o.program = i;

@@ -4,17 +4,12 @@
 use rawepoll::{set_signal_mask, BorrowedFd, Errno, SigSet};
 use rustix::process::Pid;
 
+use crate::args::Args;
 use crate::out::{self, Part};
 use crate::sys;
 
 /// In the forked child: set up and exec `argv[program]`; never returns.
-pub fn exec(
-    argv: &[&'static [u8]],
-    raw_argv: *const *const u8,
-    envp: *const *const u8,
-    program: usize,
-    caller_mask: &SigSet,
-) -> ! {
+pub fn exec(args: Args, envp: *const *const u8, program: usize, caller_mask: &SigSet) -> ! {
     // Its own process group, and the terminal's foreground if there is a
     // terminal: job control works for it as if the shell had started it.
     // SIGTTOU is still blocked here, so tcsetpgrp cannot stop us.
@@ -29,9 +24,10 @@ pub fn exec(
     // disposition, and ignored ones survive execve.
     let _ = set_signal_mask(caller_mask);
 
-    let name = argv[program];
-    // SAFETY: `raw_argv` is the kernel's argv array; `program` < argc.
-    let child_argv = unsafe { raw_argv.add(program) };
+    let name = args.get(program).unwrap_or(b"");
+    // SAFETY: `args.raw()` is the kernel's argv array and `program` < argc
+    // (checked by the parser), so this is its NULL-terminated tail.
+    let child_argv = unsafe { args.raw().add(program) };
     let err = if name.contains(&b'/') {
         let mut path = [0u8; 4096];
         match with_nul(name, &mut path) {

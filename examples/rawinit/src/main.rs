@@ -28,7 +28,7 @@ mod sys;
 use rawepoll::{block_signals, Epoll, Errno, Events, Interest, SigSet, SignalFd, Timeout, Token};
 use rustix::process::{wait, WaitOptions};
 
-use args::{Options, Parsed};
+use args::{Args, Options, Parsed};
 use out::Part;
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -47,8 +47,6 @@ core::arch::global_asm!(
     entry = sym entry,
 );
 
-/// The most arguments rawinit looks at (the child gets all of them anyway).
-const MAX_ARGS: usize = 4096;
 const VERSION: &str = "rawinit 0.1.0\n";
 
 /// Signals that stay unblocked: fault signals, and the two the kernel
@@ -58,21 +56,17 @@ const SIGCHLD: i32 = 17;
 
 extern "C" fn entry(stack: *const usize) -> ! {
     // SAFETY: at process entry the stack holds argc, then argc pointers to
-    // NUL-terminated strings, a NULL, then the environment, NULL-ended.
-    let (argc, argv) = unsafe { (*stack, stack.add(1) as *const *const u8) };
-    // SAFETY: see above: the environment follows argv's NULL.
-    let envp = unsafe { argv.add(argc + 1) };
-    let mut args: [&'static [u8]; MAX_ARGS] = [b""; MAX_ARGS];
-    let n = argc.min(MAX_ARGS);
-    for (i, slot) in args.iter_mut().enumerate().take(n) {
-        // SAFETY: argv[i] for i < argc is a NUL-terminated string that lives
-        // as long as the process.
-        *slot = unsafe { core::ffi::CStr::from_ptr((*argv.add(i)).cast()) }.to_bytes();
-    }
-    sys::exit(main(&args[..n], argv, envp))
+    // NUL-terminated strings, a NULL, then the environment, NULL-ended;
+    // all of it lives as long as the process.
+    let (args, envp) = unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const u8;
+        (Args::new(argc, argv), argv.add(argc + 1))
+    };
+    sys::exit(main(args, envp))
 }
 
-fn main(args: &[&'static [u8]], argv: *const *const u8, envp: *const *const u8) -> i32 {
+fn main(args: Args, envp: *const *const u8) -> i32 {
     let opts = match args::parse(args) {
         Parsed::Run(o) => o,
         Parsed::Help => {
@@ -95,7 +89,7 @@ fn main(args: &[&'static [u8]], argv: *const *const u8, envp: *const *const u8) 
             return 2;
         }
     };
-    match run(&opts, args, argv, envp) {
+    match run(&opts, args, envp) {
         Ok(code) => code,
         Err(e) => {
             out::line(&[
@@ -116,12 +110,7 @@ fn forwarded_signals() -> SigSet {
     set
 }
 
-fn run(
-    opts: &Options,
-    args: &[&'static [u8]],
-    argv: *const *const u8,
-    envp: *const *const u8,
-) -> Result<i32, Errno> {
+fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno> {
     let pid = rustix::process::getpid();
     if !pid.is_init() {
         if opts.subreaper {
@@ -141,14 +130,14 @@ fn run(
     epoll.add(&signals, Token(0), Interest::READABLE)?;
 
     let child = match sys::fork()? {
-        sys::Forked::Child => child::exec(args, argv, envp, opts.program, &caller_mask),
+        sys::Forked::Child => child::exec(args, envp, opts.program, &caller_mask),
         sys::Forked::Parent(pid) => pid,
     };
     child::set_group(child);
     if opts.verbose {
         out::line(&[
             Part::Str("rawinit: started "),
-            Part::Bytes(args[opts.program]),
+            Part::Bytes(args.get(opts.program).unwrap_or(b"")),
             Part::Str(" as pid "),
             Part::Int(child.into()),
         ]);
