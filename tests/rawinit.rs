@@ -564,3 +564,22 @@ fn verbose_says_what_it_forwards_and_reaps() {
         "{err}"
     );
 }
+
+#[test]
+fn runs_on_a_machine_with_no_libc_at_all() {
+    if skip_unless_root("chroot") {
+        return;
+    }
+    // A root file system holding nothing but rawinit: no libc, no loader.
+    let root = std::env::temp_dir().join(format!("rawinit-chroot-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(rawinit(), root.join("rawinit")).unwrap();
+    let o = Command::new("chroot")
+        .arg(&root)
+        .args(["/rawinit", "-s", "/rawinit", "--version"])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&root).unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "rawinit 0.1.0");
+}
