@@ -4,7 +4,7 @@ use core::fmt;
 use core::mem::MaybeUninit;
 
 use rustix::event::epoll;
-use rustix::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use rustix::fd::{AsFd, AsRawFd, IntoRawFd, OwnedFd};
 
 use rustix::io::Errno;
 
@@ -62,6 +62,8 @@ use crate::Result;
 pub struct Epoll {
     fd: OwnedFd,
 }
+
+owned_fd_traits!(Epoll);
 
 impl Epoll {
     /// `epoll_create1(EPOLL_CLOEXEC)`—Creates an epoll instance whose fd is
@@ -452,19 +454,7 @@ impl Epoll {
     }
 }
 
-impl AsFd for Epoll {
-    #[inline]
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
 
-impl AsRawFd for Epoll {
-    #[inline]
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
 
 impl From<OwnedFd> for Epoll {
     /// Takes ownership of an epoll fd made elsewhere (inherited, received
@@ -476,20 +466,7 @@ impl From<OwnedFd> for Epoll {
     }
 }
 
-impl From<Epoll> for OwnedFd {
-    #[inline]
-    fn from(epoll: Epoll) -> Self {
-        epoll.fd
-    }
-}
 
-impl fmt::Debug for Epoll {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Epoll")
-            .field("fd", &self.fd.as_raw_fd())
-            .finish()
-    }
-}
 
 static_assertions::assert_impl_all!(Epoll: Send, Sync, fmt::Debug, AsFd, AsRawFd);
 

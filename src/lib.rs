@@ -107,6 +107,8 @@ macro_rules! where_supported {
 }
 
 where_supported! {
+    #[macro_use]
+    mod fd;
     mod epoll;
     mod event;
     mod interest;

@@ -1,10 +1,9 @@
 //! A counter another thread (or a signal handler) can bump to wake a wait:
 //! [`EventFd`].
 
-use core::fmt;
 
 use rustix::event::{eventfd, EventfdFlags};
-use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use rustix::fd::OwnedFd;
 use rustix::io::{self, Errno};
 
 use crate::Result;
@@ -45,6 +44,8 @@ use crate::Result;
 pub struct EventFd {
     fd: OwnedFd,
 }
+
+owned_fd_traits!(EventFd);
 
 impl EventFd {
     /// `eventfd2(0, EFD_CLOEXEC | EFD_NONBLOCK)`—Creates a counter at 0.
@@ -95,42 +96,12 @@ impl EventFd {
     ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
     #[inline]
     pub fn drain(&self) -> Result<u64> {
-        let mut buf = [0u8; 8];
-        match io::read(&self.fd, &mut buf) {
-            Ok(_) => Ok(u64::from_ne_bytes(buf)),
-            Err(Errno::AGAIN) => Ok(0),
-            Err(e) => Err(e),
-        }
+        crate::fd::read_counter(&self.fd)
     }
 }
 
-impl AsFd for EventFd {
-    #[inline]
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
 
-impl AsRawFd for EventFd {
-    #[inline]
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
 
-impl From<EventFd> for OwnedFd {
-    #[inline]
-    fn from(efd: EventFd) -> Self {
-        efd.fd
-    }
-}
 
-impl fmt::Debug for EventFd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventFd")
-            .field("fd", &self.fd.as_raw_fd())
-            .finish()
-    }
-}
 
 static_assertions::assert_impl_all!(EventFd: Send, Sync);

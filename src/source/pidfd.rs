@@ -1,8 +1,7 @@
 //! A process as a file descriptor: [`PidFd`], readable when it exits.
 
-use core::fmt;
 
-use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use rustix::fd::OwnedFd;
 use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
 
 use crate::Result;
@@ -37,6 +36,8 @@ use crate::Result;
 pub struct PidFd {
     fd: OwnedFd,
 }
+
+owned_fd_traits!(PidFd);
 
 impl PidFd {
     /// `pidfd_open(pid, PIDFD_NONBLOCK)`—Opens a pidfd for `pid`.
@@ -74,34 +75,5 @@ impl PidFd {
     #[doc(alias = "pidfd_send_signal")]
     pub fn send_signal(&self, signal: Signal) -> Result<()> {
         pidfd_send_signal(&self.fd, signal)
-    }
-}
-
-impl AsFd for PidFd {
-    #[inline]
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
-
-impl AsRawFd for PidFd {
-    #[inline]
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-impl From<PidFd> for OwnedFd {
-    #[inline]
-    fn from(pfd: PidFd) -> Self {
-        pfd.fd
-    }
-}
-
-impl fmt::Debug for PidFd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PidFd")
-            .field("fd", &self.fd.as_raw_fd())
-            .finish()
     }
 }

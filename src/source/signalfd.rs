@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use rustix::fd::OwnedFd;
 use rustix::io::{self, Errno};
 
 use crate::sigset::SigSet;
@@ -47,6 +47,8 @@ use crate::Result;
 pub struct SignalFd {
     fd: OwnedFd,
 }
+
+owned_fd_traits!(SignalFd);
 
 impl SignalFd {
     /// `signalfd4(-1, set, 8, SFD_CLOEXEC | SFD_NONBLOCK)`—Creates a signalfd
@@ -93,34 +95,9 @@ impl SignalFd {
     }
 }
 
-impl AsFd for SignalFd {
-    #[inline]
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
 
-impl AsRawFd for SignalFd {
-    #[inline]
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
 
-impl From<SignalFd> for OwnedFd {
-    #[inline]
-    fn from(sfd: SignalFd) -> Self {
-        sfd.fd
-    }
-}
 
-impl fmt::Debug for SignalFd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignalFd")
-            .field("fd", &self.fd.as_raw_fd())
-            .finish()
-    }
-}
 
 /// One signal read from a [`SignalFd`]: the kernel's 128-byte `struct
 /// signalfd_siginfo`, decoded on demand.

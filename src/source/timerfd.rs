@@ -1,10 +1,9 @@
 //! A monotonic timer as a readable file descriptor: [`TimerFd`].
 
-use core::fmt;
 use core::time::Duration;
 
-use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use rustix::io::{self, Errno};
+use rustix::fd::OwnedFd;
+use rustix::io::Errno;
 use rustix::time::{
     timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags,
     Timespec,
@@ -43,6 +42,8 @@ use crate::Result;
 pub struct TimerFd {
     fd: OwnedFd,
 }
+
+owned_fd_traits!(TimerFd);
 
 #[inline]
 fn timespec(d: Duration) -> Timespec {
@@ -159,40 +160,6 @@ impl TimerFd {
     ///  - [timerfd_create(2)](https://man7.org/linux/man-pages/man2/timerfd_create.2.html)
     #[inline]
     pub fn read_expirations(&self) -> Result<u64> {
-        let mut buf = [0u8; 8];
-        match io::read(&self.fd, &mut buf) {
-            Ok(_) => Ok(u64::from_ne_bytes(buf)),
-            Err(Errno::AGAIN) => Ok(0),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-impl AsFd for TimerFd {
-    #[inline]
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-}
-
-impl AsRawFd for TimerFd {
-    #[inline]
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
-    }
-}
-
-impl From<TimerFd> for OwnedFd {
-    #[inline]
-    fn from(tfd: TimerFd) -> Self {
-        tfd.fd
-    }
-}
-
-impl fmt::Debug for TimerFd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimerFd")
-            .field("fd", &self.fd.as_raw_fd())
-            .finish()
+        crate::fd::read_counter(&self.fd)
     }
 }

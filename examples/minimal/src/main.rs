@@ -17,23 +17,8 @@
 
 use rawepoll::{BorrowedFd, Epoll, Events, Interest, Timeout, Token};
 
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("the minimal example has a _start for x86_64 only");
-
-// The process entry point: the kernel jumps here with the stack holding
-// argc, argv and envp. Clear the frame pointer (end of the call chain),
-// align the stack to 16 bytes as the ABI wants at a call, and call `entry`,
-// which never returns.
-core::arch::global_asm!(
-    ".globl _start",
-    "_start:",
-    "xor ebp, ebp",
-    "mov rdi, rsp",
-    "and rsp, -16",
-    "call {entry}",
-    "ud2",
-    entry = sym entry,
-);
+#[path = "../../common/start.rs"]
+mod start;
 
 extern "C" fn entry(_stack: *const usize) -> ! {
     // The event count, or 255 for any error.

@@ -31,21 +31,8 @@ use rustix::process::{wait, WaitOptions};
 use args::{Args, Options, Parsed};
 use out::Part;
 
-#[cfg(not(target_arch = "x86_64"))]
-compile_error!("rawinit has a _start for x86_64 only");
-
-// The kernel enters here with argc, argv and envp on the stack: clear the
-// frame pointer, pass the stack pointer, align the stack and call `entry`.
-core::arch::global_asm!(
-    ".globl _start",
-    "_start:",
-    "xor ebp, ebp",
-    "mov rdi, rsp",
-    "and rsp, -16",
-    "call {entry}",
-    "ud2",
-    entry = sym entry,
-);
+#[path = "../../common/start.rs"]
+mod start;
 
 const VERSION: &str = "rawinit 0.1.0\n";
 
