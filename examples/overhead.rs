@@ -148,6 +148,14 @@ fn measure(variants: &mut [cases::Variant], o: &Options) -> Vec<Row> {
 /// Exactly `n` calls of one variant, for callgrind's differential count.
 fn run_calls(n: u64, case: &str) -> Result<(), String> {
     let (group, variant) = case.split_once('/').ok_or("--case is GROUP/VARIANT")?;
+    if group == "syscall" {
+        // The floor: the harness around a bare inlined syscall.
+        let mut bare = cases::bare_syscall();
+        for _ in 0..n {
+            (bare.run)();
+        }
+        return Ok(());
+    }
     let build = cases::GROUPS
         .iter()
         .find(|(name, _)| *name == group)
