@@ -5,7 +5,6 @@ use core::mem::MaybeUninit;
 
 use rustix::event::epoll;
 use rustix::fd::{AsFd, AsRawFd, IntoRawFd, OwnedFd};
-
 use rustix::io::Errno;
 
 use crate::event::{Events, RawEvent};
