@@ -258,6 +258,9 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// [`InsertError::Full`] when all `N` slots are taken;
     /// [`InsertError::Errno`] with what `epoll_ctl` answered (see
     /// [`Epoll::add`]). Either way the source is handed back, untouched.
+    ///
+    /// # References
+    ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]
     pub fn insert(
         &mut self,
@@ -305,6 +308,9 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     ///
     /// `ENOENT` when `token` is stale or was never issued; otherwise as
     /// [`Epoll::modify`].
+    ///
+    /// # References
+    ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]
     pub fn modify(&mut self, token: Token, interest: Interest) -> Result<()> {
         let index = self.live_index(token).ok_or(Errno::NOENT)?;
@@ -320,6 +326,9 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// The source is deleted from the epoll before it is returned, so
     /// closing it cannot leave a registration behind, even if its file
     /// lives on through a `dup`. Every token issued for the slot goes stale.
+    ///
+    /// # References
+    ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]
     pub fn remove(&mut self, token: Token) -> Option<S> {
         let index = self.live_index(token)?;
@@ -394,6 +403,9 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// # Errors
     ///
     /// As [`Epoll::wait`].
+    ///
+    /// # References
+    ///  - [epoll_wait(2)](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
     #[inline]
     pub fn wait<const M: usize>(&self, events: &mut Events<M>, timeout: Timeout) -> Result<usize> {
         self.epoll.wait(events, timeout)
