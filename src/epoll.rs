@@ -247,8 +247,9 @@ impl Epoll {
         }
     }
 
-    /// The sub-millisecond path of `wait` and `pwait`: `epoll_pwait2`, or
-    /// once it answered `ENOSYS`, `epoll_pwait` rounded up.
+    /// The sub-millisecond path of `wait` and `pwait`, taken while
+    /// `epoll_pwait2` is worth trying: `epoll_pwait2`, or, when it answers
+    /// `ENOSYS` (remembered from then on), `epoll_pwait` rounded up.
     #[inline]
     fn wait_precise<const N: usize>(
         &self,
@@ -257,18 +258,31 @@ impl Epoll {
         mask: Option<&SigSet>,
     ) -> Result<usize> {
         let fd = self.fd.as_fd();
-        if pwait2::worth_trying() {
-            let ts = timeout.as_timespec();
-            // SAFETY: `epoll_pwait2` returns the count of records the kernel
-            // wrote at the start of the buffer.
-            match unsafe { events.fill(|buf| sys::epoll_pwait2(fd, buf, ts, mask)) } {
-                Err(Errno::NOSYS) => pwait2::unavailable(),
-                other => {
-                    pwait2::available();
-                    return other;
-                }
+        let ts = timeout.as_timespec();
+        // SAFETY: `epoll_pwait2` returns the count of records the kernel
+        // wrote at the start of the buffer.
+        match unsafe { events.fill(|buf| sys::epoll_pwait2(fd, buf, ts, mask)) } {
+            Err(Errno::NOSYS) => {
+                pwait2::unavailable();
+                self.wait_millis(events, timeout, mask)
+            }
+            other => {
+                pwait2::available();
+                other
             }
         }
+    }
+
+    /// `epoll_pwait` with the timeout in whole milliseconds (rounded up)
+    /// and an optional signal mask, through rawepoll's raw-syscall module.
+    #[inline]
+    fn wait_millis<const N: usize>(
+        &self,
+        events: &mut Events<N>,
+        timeout: Timeout,
+        mask: Option<&SigSet>,
+    ) -> Result<usize> {
+        let fd = self.fd.as_fd();
         // SAFETY: `epoll_pwait` returns the count of records the kernel wrote
         // at the start of the buffer.
         unsafe { events.fill(|buf| sys::epoll_pwait(fd, buf, timeout.as_millis(), mask)) }
@@ -321,10 +335,7 @@ impl Epoll {
         if timeout.has_sub_millis() && pwait2::worth_trying() {
             return self.wait_precise(events, timeout, Some(mask));
         }
-        let fd = self.fd.as_fd();
-        // SAFETY: `epoll_pwait` returns the count of records the kernel wrote
-        // at the start of the buffer.
-        unsafe { events.fill(|buf| sys::epoll_pwait(fd, buf, timeout.as_millis(), Some(mask))) }
+        self.wait_millis(events, timeout, Some(mask))
     }
 
     /// [`wait`](Epoll::wait) until `deadline`, retrying on `EINTR` with the

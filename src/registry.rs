@@ -313,11 +313,8 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]
     pub fn modify(&mut self, token: Token, interest: Interest) -> Result<()> {
-        let index = self.live_index(token).ok_or(Errno::NOENT)?;
-        match &self.slots[index].entry {
-            Entry::Occupied(source) => self.epoll.modify(source, token, interest),
-            Entry::Vacant(_) => Err(Errno::NOENT),
-        }
+        let source = self.get(token).ok_or(Errno::NOENT)?;
+        self.epoll.modify(source, token, interest)
     }
 
     /// `epoll_ctl(DEL)`—Unregisters the source under `token` and gives it
