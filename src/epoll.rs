@@ -8,7 +8,9 @@ use rustix::fd::{AsFd, AsRawFd, IntoRawFd, OwnedFd};
 use rustix::io::Errno;
 
 use crate::event::{Events, RawEvent};
+use crate::fd::AsBorrowedFd;
 use crate::interest::{CreateFlags, Interest, Token};
+use crate::probe::Probe;
 use crate::sigset::SigSet;
 use crate::sys;
 use crate::timeout::{Deadline, Timeout};
@@ -62,7 +64,12 @@ pub struct Epoll {
     fd: OwnedFd,
 }
 
-owned_fd_traits!(Epoll);
+owned_fd_traits!(
+    Epoll,
+    "Takes ownership of an epoll fd made elsewhere (inherited, received \
+     over a socket). It is not checked: if `fd` is not an epoll instance, \
+     every call answers `EINVAL`."
+);
 
 impl Epoll {
     /// `epoll_create1(EPOLL_CLOEXEC)`—Creates an epoll instance whose fd is
@@ -107,8 +114,10 @@ impl Epoll {
     /// `epoll_ctl(epfd, EPOLL_CTL_ADD, fd, {interest, token})`—Starts
     /// watching `fd` for `interest`; its events carry `token`.
     ///
-    /// Delete the fd before closing it: see [`Epoll`] on why a registration
-    /// outlives the fd number.
+    /// `fd` is borrowed for the call: pass `&fd` or `fd.as_fd()` (see
+    /// [`AsBorrowedFd`]; an owned value is a compile error, since it would be
+    /// closed at the end of the statement). Delete the fd before closing
+    /// it: see [`Epoll`] on why a registration outlives the fd number.
     ///
     /// # Errors
     ///
@@ -129,7 +138,7 @@ impl Epoll {
     #[inline]
     #[doc(alias = "epoll_ctl")]
     #[doc(alias = "EPOLL_CTL_ADD")]
-    pub fn add(&self, fd: impl AsFd, token: Token, interest: Interest) -> Result<()> {
+    pub fn add(&self, fd: impl AsBorrowedFd, token: Token, interest: Interest) -> Result<()> {
         epoll::add(
             &self.fd,
             fd,
@@ -157,7 +166,7 @@ impl Epoll {
     #[inline]
     #[doc(alias = "epoll_ctl")]
     #[doc(alias = "EPOLL_CTL_MOD")]
-    pub fn modify(&self, fd: impl AsFd, token: Token, interest: Interest) -> Result<()> {
+    pub fn modify(&self, fd: impl AsBorrowedFd, token: Token, interest: Interest) -> Result<()> {
         epoll::modify(
             &self.fd,
             fd,
@@ -185,7 +194,7 @@ impl Epoll {
     #[inline]
     #[doc(alias = "epoll_ctl")]
     #[doc(alias = "EPOLL_CTL_DEL")]
-    pub fn delete(&self, fd: impl AsFd) -> Result<()> {
+    pub fn delete(&self, fd: impl AsBorrowedFd) -> Result<()> {
         epoll::delete(&self.fd, fd)
     }
 
@@ -203,10 +212,11 @@ impl Epoll {
     ///   through rustix (the same system call as `epoll_wait`, which some
     ///   architectures lack);
     /// * a part finer than a millisecond: `epoll_pwait2` (Linux 5.11) with
-    ///   the exact duration. Where the kernel answers `ENOSYS` (older
-    ///   kernels, some seccomp sandboxes, qemu-user), rawepoll remembers it
-    ///   and from then on uses `epoll_pwait` with the timeout rounded up to
-    ///   the next millisecond. [`disable_epoll_pwait2`](crate::disable_epoll_pwait2)
+    ///   the exact duration. Where it answers `ENOSYS` (kernels before
+    ///   5.11, qemu-user, some seccomp sandboxes) or `EPERM` (container
+    ///   seccomp profiles that predate the call; the call has no `EPERM` of
+    ///   its own), rawepoll remembers it process-wide and from then on uses
+    ///   `epoll_pwait` with the timeout rounded up to the next millisecond. [`disable_epoll_pwait2`](crate::disable_epoll_pwait2)
     ///   skips the probe, for sandboxes that kill on unknown calls.
     ///
     /// # Errors
@@ -225,7 +235,7 @@ impl Epoll {
     #[doc(alias = "epoll_pwait")]
     #[doc(alias = "epoll_pwait2")]
     pub fn wait<const N: usize>(&self, events: &mut Events<N>, timeout: Timeout) -> Result<usize> {
-        if timeout.has_sub_millis() && pwait2::worth_trying() {
+        if timeout.has_sub_millis() && PWAIT2.worth_trying() {
             return self.wait_precise(events, timeout, None);
         }
         let fd = self.fd.as_fd();
@@ -249,7 +259,7 @@ impl Epoll {
 
     /// The sub-millisecond path of `wait` and `pwait`, taken while
     /// `epoll_pwait2` is worth trying: `epoll_pwait2`, or, when it answers
-    /// `ENOSYS` (remembered from then on), `epoll_pwait` rounded up.
+    /// `ENOSYS` or `EPERM` (remembered from then on), `epoll_pwait` rounded up.
     #[inline]
     fn wait_precise<const N: usize>(
         &self,
@@ -262,12 +272,15 @@ impl Epoll {
         // SAFETY: `epoll_pwait2` returns the count of records the kernel
         // wrote at the start of the buffer.
         match unsafe { events.fill(|buf| sys::epoll_pwait2(fd, buf, ts, mask)) } {
-            Err(Errno::NOSYS) => {
-                pwait2::unavailable();
+            // ENOSYS: a kernel before 5.11 (or qemu-user). EPERM: a seccomp
+            // profile that predates the call (epoll_pwait2(2) has no EPERM
+            // of its own). Either way, fall back and remember.
+            Err(Errno::NOSYS | Errno::PERM) => {
+                PWAIT2.unavailable();
                 self.wait_millis(events, timeout, mask)
             }
             other => {
-                pwait2::available();
+                PWAIT2.available();
                 other
             }
         }
@@ -332,7 +345,7 @@ impl Epoll {
         timeout: Timeout,
         mask: &SigSet,
     ) -> Result<usize> {
-        if timeout.has_sub_millis() && pwait2::worth_trying() {
+        if timeout.has_sub_millis() && PWAIT2.worth_trying() {
             return self.wait_precise(events, timeout, Some(mask));
         }
         self.wait_millis(events, timeout, Some(mask))
@@ -464,20 +477,6 @@ impl Epoll {
     }
 }
 
-
-
-impl From<OwnedFd> for Epoll {
-    /// Takes ownership of an epoll fd made elsewhere (inherited, received
-    /// over a socket). It is not checked: if `fd` is not an epoll instance,
-    /// every call answers `EINVAL`.
-    #[inline]
-    fn from(fd: OwnedFd) -> Self {
-        Epoll { fd }
-    }
-}
-
-
-
 static_assertions::assert_impl_all!(Epoll: Send, Sync, fmt::Debug, AsFd, AsRawFd);
 
 /// Busy-poll parameters of an epoll instance (the kernel's `struct
@@ -509,40 +508,7 @@ pub struct BusyPoll {
 }
 
 /// Whether the kernel has `epoll_pwait2`, learned on first use.
-mod pwait2 {
-    use core::sync::atomic::{AtomicU8, Ordering};
-
-    const UNKNOWN: u8 = 0;
-    const AVAILABLE: u8 = 1;
-    const UNAVAILABLE: u8 = 2;
-
-    static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
-
-    #[inline]
-    pub(super) fn worth_trying() -> bool {
-        STATE.load(Ordering::Relaxed) != UNAVAILABLE
-    }
-
-    #[inline]
-    pub(super) fn available() {
-        // Only UNKNOWN becomes AVAILABLE: a disable stays in force.
-        let _ = STATE.compare_exchange(UNKNOWN, AVAILABLE, Ordering::Relaxed, Ordering::Relaxed);
-    }
-
-    #[inline]
-    pub(super) fn unavailable() {
-        STATE.store(UNAVAILABLE, Ordering::Relaxed);
-    }
-
-    #[inline]
-    pub(super) fn known() -> Option<bool> {
-        match STATE.load(Ordering::Relaxed) {
-            AVAILABLE => Some(true),
-            UNAVAILABLE => Some(false),
-            _ => None,
-        }
-    }
-}
+static PWAIT2: Probe = Probe::new();
 
 /// Stops rawepoll from calling `epoll_pwait2`, process-wide: from now on a
 /// sub-millisecond timeout is rounded up to whole milliseconds and waited
@@ -556,12 +522,12 @@ mod pwait2 {
 /// assert_eq!(rawepoll::epoll_pwait2_available(), Some(false));
 /// ```
 pub fn disable_epoll_pwait2() {
-    pwait2::unavailable();
+    PWAIT2.unavailable();
 }
 
 /// What rawepoll has learned about `epoll_pwait2`: `None` before the first
 /// sub-millisecond wait, then `Some(true)` if the kernel has it,
-/// `Some(false)` if it answered `ENOSYS` (or [`disable_epoll_pwait2`] was
+/// `Some(false)` if it answered `ENOSYS` or `EPERM` (or [`disable_epoll_pwait2`] was
 /// called). Makes no system call.
 ///
 /// ```
@@ -570,5 +536,5 @@ pub fn disable_epoll_pwait2() {
 /// ```
 #[must_use]
 pub fn epoll_pwait2_available() -> Option<bool> {
-    pwait2::known()
+    PWAIT2.known()
 }

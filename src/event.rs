@@ -223,6 +223,11 @@ impl Event {
 
     /// `EPOLLHUP`: hang-up, e.g. every write end of a pipe is closed or a
     /// socket is shut down both ways. Always reported.
+    ///
+    /// **Level-triggered, a hang-up is reported by every `wait` until the fd
+    /// is deleted**: it is a state, not an event, and nothing can be read
+    /// to clear it. The loop that ignores it spins at 100% CPU. The fix is
+    /// one line when handling it: `epoll.delete(&fd)?` (then close the fd).
     #[inline]
     #[must_use]
     pub const fn is_hangup(&self) -> bool {
@@ -231,6 +236,12 @@ impl Event {
 
     /// `EPOLLRDHUP`: the stream socket's peer closed its writing half.
     /// Reported only when registered with [`Interest::READ_CLOSED`](crate::Interest::READ_CLOSED).
+    ///
+    /// **Level-triggered, it is reported by every `wait` until the fd is
+    /// deleted** (so is `READABLE` at end of file: a read returning 0 does
+    /// not clear it). Once the remaining data is read, `epoll.delete(&fd)?`,
+    /// or `modify` it without `READABLE | READ_CLOSED` if you still write to
+    /// it; otherwise the loop spins at 100% CPU.
     #[inline]
     #[must_use]
     pub const fn is_read_closed(&self) -> bool {
@@ -313,10 +324,30 @@ pub struct Events<const N: usize> {
 }
 
 impl<const N: usize> Events<N> {
-    /// An empty buffer with room for `N` events. Usable in a `static`.
+    /// An empty buffer with room for `N` events. `const`, so it can
+    /// initialize a `const` or a field of a value built at compile time.
+    ///
+    /// No `static mut` is needed (edition 2024 denies references to one):
+    /// keep the buffer a local of the function that loops, which is where
+    /// `wait` needs its `&mut`, even in a `no_main` program. It costs
+    /// `N * size_of::<RawEvent>()` bytes of stack (768 for 64 events on
+    /// x86_64); for a large `N` on a small stack, put it in the struct that
+    /// holds the loop's state.
     ///
     /// ```
-    /// static mut EVENTS: rawepoll::Events<64> = rawepoll::Events::new();
+    /// use rawepoll::{Epoll, Events, Timeout};
+    /// fn event_loop(epoll: &Epoll) -> rawepoll::Result<()> {
+    ///     let mut events = Events::<64>::new(); // lives as long as the loop
+    ///     loop {
+    ///         epoll.wait(&mut events, Timeout::from_millis(1))?;
+    ///         for event in &events {
+    ///             let _ = event.token(); // handle it
+    ///         }
+    ///         # return Ok(());
+    ///     }
+    /// }
+    /// event_loop(&Epoll::new()?)?;
+    /// # Ok::<(), rawepoll::Errno>(())
     /// ```
     ///
     /// `Events::<0>::new()` does not compile:

@@ -86,6 +86,13 @@ impl Interest {
     /// `EPOLLET`: edge-triggered; report a condition once when it arises, not
     /// on every wait while it holds. Read or write until `EAGAIN` before
     /// waiting again.
+    ///
+    /// **The fd must be non-blocking.** On a blocking fd the read that
+    /// should answer `EAGAIN` blocks instead, and the whole loop hangs.
+    /// std's `TcpStream`, `ChildStdout`, `Stdin` and pipes are blocking:
+    /// call [`set_nonblocking(&fd, true)`](crate::set_nonblocking) (or std's
+    /// `set_nonblocking(true)`) before registering them. rawepoll's own
+    /// sources are non-blocking already.
     pub const EDGE: Interest = Interest(EventFlags::ET.bits());
     /// `EPOLLONESHOT`: after one event the registration is disabled until it
     /// is re-armed with [`Epoll::modify`](crate::Epoll::modify).

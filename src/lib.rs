@@ -15,15 +15,25 @@
 //!
 //! An [`Epoll`] watches file descriptors registered with
 //! [`add`](Epoll::add), each with an [`Interest`] (what to watch for) and a
-//! [`Token`] (a `u64` handed back with every event). [`wait`](Epoll::wait)
+//! [`Token`] (a `u64` handed back with every event). `add`, `modify` and
+//! `delete` *borrow* the fd (`&fd` or `fd.as_fd()`: see [`AsBorrowedFd`]);
+//! the owner keeps it open. [`wait`](Epoll::wait)
 //! blocks until some are ready or a [`Timeout`] passes, and fills the
 //! [`Events`] buffer with one [`Event`] per ready fd.
 //!
 //! * **Level-triggered** (the default): a ready fd is reported by every
 //!   `wait` for as long as it stays ready. Simplest; safe with partial reads.
+//!   *A peer that hung up, or a socket at end of file, stays "ready"
+//!   forever*: every `wait` reports it again ([`Event::is_hangup`],
+//!   [`Event::is_read_closed`], or readable with a 0-byte read), and a loop
+//!   that only reads spins at 100% CPU. Fix: `epoll.delete(&fd)?` when you
+//!   see the end.
 //! * **Edge-triggered** ([`Interest::EDGE`]): reported once each time it
 //!   *becomes* ready. Read or write until `EAGAIN` before waiting again, or
-//!   the rest of the data sits unreported.
+//!   the rest of the data sits unreported. *The fd must be non-blocking*,
+//!   or that last read blocks the whole loop: std's `TcpStream`,
+//!   `ChildStdout`, `Stdin` and pipes are blocking. Fix:
+//!   [`set_nonblocking(&fd, true)`](set_nonblocking) before `add`.
 //! * **One-shot** ([`Interest::ONESHOT`]): reported once, then disabled until
 //!   re-armed with [`modify`](Epoll::modify). Lets several threads share one
 //!   epoll with no two handling the same fd at once.
@@ -60,9 +70,12 @@
 //! # Event sources
 //!
 //! Everything an init or supervisor waits on is a file descriptor that
-//! registers like any other: [`EventFd`] (wake-ups from other threads),
-//! [`TimerFd`] (monotonic timers), [`SignalFd`] (blocked signals, with
-//! [`SigSet`] and [`block_signals`]) and [`PidFd`] (process exits). On
+//! registers like any other: [`EventFd`] (wake-ups from other threads, or
+//! a semaphore), [`TimerFd`] (timers on any [`Clock`], relative or
+//! absolute), [`SignalFd`] (blocked signals, with [`SigSet`] and
+//! [`block_signals`]) and [`PidFd`] (process exits and their
+//! [`ExitStatus`]). Each converts from and into an [`OwnedFd`], for fds
+//! inherited, passed over a socket or made by `clone3(CLONE_PIDFD)`. On
 //! [`Epoll`], [`pwait`](Epoll::pwait) swaps in a signal mask for the wait,
 //! [`wait_deadline`](Epoll::wait_deadline) retries `EINTR` with the time left,
 //! and [`set_busy_poll`](Epoll::set_busy_poll) sets the busy-poll ioctl.
@@ -80,12 +93,14 @@
 //!
 //! # Features
 //!
-//! * `signal`: accepted and always on; the signal API needs no extra
-//!   dependency.
 //! * `std`: turns on `rustix/std`, so that std's `File`, `TcpStream`,
 //!   `ChildStdout`, `Stdin`… register directly (rustix's `AsFd` becomes
-//!   std's), and [`Errno`] implements `std::error::Error` and converts into
-//!   `std::io::Error` with `?`.
+//!   std's), [`Errno`] implements `std::error::Error` and converts into
+//!   `std::io::Error` with `?`, and `PidFd::from_child` opens a pidfd for
+//!   a `std::process::Child`. std's I/O types are *blocking*: with
+//!   [`Interest::EDGE`], call their `set_nonblocking(true)` (or
+//!   [`set_nonblocking`]) before registering them, or the read until
+//!   `EAGAIN` blocks the loop.
 //!
 //! [rustix]: https://docs.rs/rustix
 #![no_std]
@@ -99,50 +114,71 @@ extern crate std;
 
 mod backend;
 
-/// Everything below exists only where rustix makes raw system calls
-/// (`build.rs` decides); elsewhere `backend` stops the build with a clear
-/// error and nothing else is compiled.
-macro_rules! where_supported {
-    ($($item:item)*) => { $( #[cfg(not(rawepoll_unsupported))] $item )* };
-}
+// Everything below exists only where rustix makes raw system calls
+// (`build.rs` decides); elsewhere `backend` stops the build with a clear
+// error and nothing else is compiled. Plain `#[cfg]` attributes, not a
+// macro, so that rustfmt sees every module.
+#[cfg(not(rawepoll_unsupported))]
+#[macro_use]
+mod fd;
+#[cfg(not(rawepoll_unsupported))]
+mod epoll;
+#[cfg(not(rawepoll_unsupported))]
+mod event;
+#[cfg(not(rawepoll_unsupported))]
+mod interest;
+#[cfg(not(rawepoll_unsupported))]
+mod probe;
+#[cfg(not(rawepoll_unsupported))]
+mod registry;
+#[cfg(not(rawepoll_unsupported))]
+mod sigset;
+#[cfg(not(rawepoll_unsupported))]
+mod source;
+#[cfg(not(rawepoll_unsupported))]
+mod sys;
+#[cfg(not(rawepoll_unsupported))]
+mod timeout;
 
-where_supported! {
-    #[macro_use]
-    mod fd;
-    mod epoll;
-    mod event;
-    mod interest;
-    mod registry;
-    mod sigset;
-    pub mod source;
-    mod sys;
-    mod timeout;
+#[cfg(not(rawepoll_unsupported))]
+pub use crate::{
+    epoll::{disable_epoll_pwait2, epoll_pwait2_available, BusyPoll, Epoll},
+    event::{Event, Events, Iter, RawEvent, RAW_EVENT_LAYOUT},
+    fd::{set_nonblocking, AsBorrowedFd},
+    interest::{CreateFlags, Interest, Token},
+    registry::{InsertError, Registry},
+    sigset::{block_signals, set_signal_mask, signal_mask, unblock_signals, SigSet},
+    source::eventfd::EventFd,
+    source::pidfd::{pidfd_nonblock_available, ExitStatus, PidFd},
+    source::signalfd::{SigInfo, SignalFd},
+    source::timerfd::{Clock, TimerFd},
+    timeout::{Deadline, Timeout},
+};
 
-    pub use crate::epoll::{disable_epoll_pwait2, epoll_pwait2_available, BusyPoll, Epoll};
-    pub use crate::event::{Event, Events, Iter, RawEvent, RAW_EVENT_LAYOUT};
-    pub use crate::interest::{CreateFlags, Interest, Token};
-    pub use crate::registry::{InsertError, Registry};
-    pub use crate::sigset::{block_signals, set_signal_mask, signal_mask, unblock_signals, SigSet};
-    pub use crate::source::eventfd::EventFd;
-    pub use crate::source::pidfd::PidFd;
-    pub use crate::source::signalfd::{SigInfo, SignalFd};
-    pub use crate::source::timerfd::TimerFd;
-    pub use crate::timeout::{Deadline, Timeout};
+/// A process id, for [`PidFd::open`] (rustix's type).
+#[cfg(not(rawepoll_unsupported))]
+#[doc(no_inline)]
+pub use rustix::process::Pid;
+/// A named signal, for [`SigSet`] and [`PidFd::send_signal`] (rustix's
+/// type); real-time signals are raw `i32`s.
+#[cfg(not(rawepoll_unsupported))]
+#[doc(no_inline)]
+pub use rustix::process::Signal;
 
-    /// A process id (rustix's), for [`PidFd::open`].
-    pub use rustix::process::Pid;
-    /// A signal number with a name (rustix's); real-time signals are raw `i32`s.
-    pub use rustix::process::Signal;
+/// File-descriptor types and traits (rustix's; std's own with the `std`
+/// feature).
+#[cfg(not(rawepoll_unsupported))]
+#[doc(no_inline)]
+pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+/// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
+#[cfg(not(rawepoll_unsupported))]
+#[doc(no_inline)]
+pub use rustix::io::Errno;
 
-    /// File-descriptor types and traits (rustix's; std's own with the `std`
-    /// feature).
-    pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-    /// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
-    pub use rustix::io::Errno;
-
-    /// `core::result::Result` with [`Errno`] as the error.
-    pub type Result<T> = core::result::Result<T, Errno>;
-}
+/// `core::result::Result` with [`Errno`] as the default error, so that
+/// `use rawepoll::*;` leaves `Result<T, E>` working for other errors.
+#[cfg(not(rawepoll_unsupported))]
+pub type Result<T, E = Errno> = core::result::Result<T, E>;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(all(doctest, not(rawepoll_unsupported)))]

@@ -324,6 +324,26 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// closing it cannot leave a registration behind, even if its file
     /// lives on through a `dup`. Every token issued for the slot goes stale.
     ///
+    /// # Why `epoll_ctl(DEL)`'s error is not returned
+    ///
+    /// The source was added successfully and the registry still owns it,
+    /// so `EPERM` (unsupported fd), `EINVAL` (the epoll itself) and `ENOMEM`
+    /// (DEL allocates nothing) cannot happen. What can:
+    ///
+    /// * `ENOENT`: the fd was deleted behind the registry's back through
+    ///   [`epoll`](Registry::epoll), or the source's `as_fd` now answers a
+    ///   different fd than at insert (its fd was replaced through
+    ///   [`get_mut`](Registry::get_mut));
+    /// * `EBADF`: the source's `as_fd` answers an fd it does not own and
+    ///   that was closed.
+    ///
+    /// In each case the source is no longer registered under a live token:
+    /// whatever registration is left (only if its file is still open
+    /// somewhere) carries a token of the old generation, and
+    /// [`dispatch`](Registry::dispatch) drops and counts its events as
+    /// stale. The source is handed back either way, so nothing is lost and
+    /// no error would leave the caller anything to do.
+    ///
     /// # References
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]

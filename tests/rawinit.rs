@@ -12,11 +12,49 @@ use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+const TARGET: &str = "x86_64-unknown-linux-musl";
+
+/// rawinit is built for the musl target, which a fresh rustup install does
+/// not have: install it (`rustup target add`), or stop with a message that
+/// says what to run.
+fn ensure_musl_target() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let libdir = Command::new(&rustc)
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output()
+        .expect("rustc --print target-libdir");
+    let libdir = PathBuf::from(String::from_utf8_lossy(&libdir.stdout).trim());
+    let installed = std::fs::read_dir(&libdir)
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
+        })
+        .unwrap_or(false);
+    if installed {
+        return;
+    }
+    eprintln!(
+        "rawinit tests: the {TARGET} target is missing; running `rustup target add {TARGET}`"
+    );
+    let added = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        added,
+        "rawinit is built for {TARGET}, whose standard library is not installed, and \
+         `rustup target add {TARGET}` failed (no rustup, or no network). Install it, then \
+         run the tests again."
+    );
+}
+
 /// Builds rawinit once (its own target dir, so the outer cargo's lock is
 /// not in the way) and returns the binary's path.
 fn rawinit() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        ensure_musl_target();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let target_dir = root.join("target/rawinit-test");
         let status = Command::new(env!("CARGO"))
@@ -30,7 +68,7 @@ fn rawinit() -> &'static Path {
             .status()
             .expect("cargo build for rawinit");
         assert!(status.success(), "building rawinit failed");
-        target_dir.join("x86_64-unknown-linux-musl/minimal/rawinit")
+        target_dir.join(TARGET).join("minimal/rawinit")
     })
 }
 

@@ -1,7 +1,6 @@
 //! A counter another thread (or a signal handler) can bump to wake a wait:
 //! [`EventFd`].
 
-
 use rustix::event::{eventfd, EventfdFlags};
 use rustix::fd::OwnedFd;
 use rustix::io::{self, Errno};
@@ -45,7 +44,12 @@ pub struct EventFd {
     fd: OwnedFd,
 }
 
-owned_fd_traits!(EventFd);
+owned_fd_traits!(
+    EventFd,
+    "Takes ownership of an eventfd made elsewhere (inherited, or received \
+     over a socket). It is not checked; made without `EFD_NONBLOCK`, \
+     `drain` blocks while the counter is 0."
+);
 
 impl EventFd {
     /// `eventfd2(0, EFD_CLOEXEC | EFD_NONBLOCK)`—Creates a counter at 0.
@@ -61,8 +65,65 @@ impl EventFd {
     #[doc(alias = "eventfd")]
     #[doc(alias = "eventfd2")]
     pub fn new() -> Result<EventFd> {
-        let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        Self::with_value(0)
+    }
+
+    /// `eventfd2(initial, EFD_CLOEXEC | EFD_NONBLOCK)`—Creates a counter at
+    /// `initial`: readable at once when it is non-zero.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](EventFd::new).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let pending = rawepoll::EventFd::with_value(3)?;
+    /// assert_eq!(pending.drain()?, 3);
+    /// assert_eq!(pending.drain()?, 0);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
+    /// # References
+    ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
+    #[inline]
+    #[doc(alias = "eventfd2")]
+    pub fn with_value(initial: u32) -> Result<EventFd> {
+        let fd = eventfd(initial, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         Ok(EventFd { fd })
+    }
+
+    /// `eventfd2(initial, EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK)`—Creates
+    /// a counting semaphore at `initial`: each [`drain`](EventFd::drain)
+    /// takes exactly 1 (and returns 1) while the count is non-zero, and the
+    /// fd stays readable until the count is 0. [`notify`](EventFd::notify)
+    /// gives 1 back.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](EventFd::new).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let permits = rawepoll::EventFd::semaphore(2)?;
+    /// assert_eq!(permits.drain()?, 1);
+    /// assert_eq!(permits.drain()?, 1);
+    /// assert_eq!(permits.drain()?, 0); // none left: EAGAIN, reported as 0
+    /// permits.notify()?;
+    /// assert_eq!(permits.drain()?, 1);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
+    /// # References
+    ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
+    #[inline]
+    #[doc(alias = "EFD_SEMAPHORE")]
+    pub fn semaphore(initial: u32) -> Result<EventFd> {
+        let flags = EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK | EventfdFlags::SEMAPHORE;
+        Ok(EventFd {
+            fd: eventfd(initial, flags)?,
+        })
     }
 
     /// `write(fd, &1u64, 8)`—Adds 1 to the counter, making the fd readable.
@@ -86,7 +147,8 @@ impl EventFd {
     }
 
     /// `read(fd, &mut u64, 8)`—Reads the counter and resets it to 0; returns
-    /// 0 when nothing was pending (the kernel's `EAGAIN`).
+    /// 0 when nothing was pending (the kernel's `EAGAIN`). On a
+    /// [`semaphore`](EventFd::semaphore), takes and returns 1 instead.
     ///
     /// # Errors
     ///
@@ -99,9 +161,5 @@ impl EventFd {
         crate::fd::read_counter(&self.fd)
     }
 }
-
-
-
-
 
 static_assertions::assert_impl_all!(EventFd: Send, Sync);

@@ -4,6 +4,7 @@ use core::fmt;
 
 use rustix::fd::OwnedFd;
 use rustix::io::{self, Errno};
+use rustix::process::Signal;
 
 use crate::sigset::SigSet;
 use crate::sys;
@@ -48,7 +49,12 @@ pub struct SignalFd {
     fd: OwnedFd,
 }
 
-owned_fd_traits!(SignalFd);
+owned_fd_traits!(
+    SignalFd,
+    "Takes ownership of a signalfd made elsewhere (inherited, or received \
+     over a socket). It is not checked; made without `SFD_NONBLOCK`, \
+     `read` blocks until a signal is pending."
+);
 
 impl SignalFd {
     /// `signalfd4(-1, set, 8, SFD_CLOEXEC | SFD_NONBLOCK)`—Creates a signalfd
@@ -95,10 +101,6 @@ impl SignalFd {
     }
 }
 
-
-
-
-
 /// One signal read from a [`SignalFd`]: the kernel's 128-byte `struct
 /// signalfd_siginfo`, decoded on demand.
 ///
@@ -125,12 +127,28 @@ impl SigInfo {
         u32::from_ne_bytes(b)
     }
 
-    /// `ssi_signo`: the signal number (a raw number: real-time signals have
-    /// no named constant).
+    /// `ssi_signo`: the signal number, raw (real-time signals have no named
+    /// constant); [`named_signal`](SigInfo::named_signal) gives the name.
     #[inline]
     #[must_use]
     pub fn signal(&self) -> i32 {
         self.u32_at(0) as i32
+    }
+
+    /// `ssi_signo` as a named [`Signal`], or `None` for a signal without a
+    /// name (the real-time signals `SIGRTMIN`..=`SIGRTMAX`, whose raw
+    /// number [`signal`](SigInfo::signal) gives).
+    ///
+    /// ```
+    /// use rawepoll::{SigInfo, Signal};
+    /// fn is_shutdown(info: &SigInfo) -> bool {
+    ///     matches!(info.named_signal(), Some(Signal::TERM | Signal::INT))
+    /// }
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn named_signal(&self) -> Option<Signal> {
+        Signal::from_named_raw(self.signal())
     }
 
     /// `ssi_errno`: an error number (rarely used).
