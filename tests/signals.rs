@@ -84,6 +84,7 @@ fn signalfd_reads_a_signal_with_its_sender() {
     );
     let info = sfd.read().unwrap().expect("SIGUSR1 pending");
     assert_eq!(info.signal(), Signal::USR1.as_raw());
+    assert_eq!(info.named_signal(), Some(Signal::USR1));
     assert_eq!(info.pid(), sender, "{info:?}");
     assert_eq!(info.uid(), rustix::process::getuid().as_raw());
     assert_eq!(info.code(), 0, "SI_USER");
@@ -250,12 +251,37 @@ fn wait_deadline_keeps_its_deadline_under_a_signal_storm() {
     assert!(handled > 0);
 }
 
+/// A real-time signal (no name): SIGRTMIN + 2, as the C library numbers it.
+fn rt_signal() -> i32 {
+    libc::SIGRTMIN() + 2
+}
+
+fn signalfd_gives_no_name_to_a_realtime_signal() {
+    let mut set = SigSet::empty();
+    set.insert_raw(rt_signal()).unwrap();
+    let sfd = SignalFd::new(&set).unwrap();
+    tgkill(tid(), rt_signal());
+    let info = sfd
+        .read()
+        .unwrap()
+        .expect("the real-time signal is pending");
+    assert_eq!(info.signal(), rt_signal());
+    assert_eq!(info.named_signal(), None);
+    assert_eq!(sfd.read().unwrap(), None);
+}
+
 fn main() -> ExitCode {
     // Before any thread: block the signalfd's signals for the whole process.
-    block_signals(&FD_SIGNALS).unwrap();
+    let mut blocked = FD_SIGNALS;
+    blocked.insert_raw(rt_signal()).unwrap();
+    block_signals(&blocked).unwrap();
     install_usr2_handler();
 
-    let tests: [(&str, fn()); 6] = [
+    let tests: [(&str, fn()); 7] = [
+        (
+            "signalfd_gives_no_name_to_a_realtime_signal",
+            signalfd_gives_no_name_to_a_realtime_signal,
+        ),
         (
             "signalfd_reads_a_signal_with_its_sender",
             signalfd_reads_a_signal_with_its_sender,

@@ -68,7 +68,8 @@ impl PidFd {
     /// # Errors
     ///
     /// * `ESRCH`: no such process.
-    /// * `EINVAL`: `pid` is not a thread-group leader.
+    /// * `EINVAL` (before Linux 6.9) / `ENOENT` (since): `pid` is a thread
+    ///   that is not a thread-group leader.
     /// * `ENOSYS`: the kernel is older than 5.3.
     /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
     ///
