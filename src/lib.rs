@@ -84,6 +84,18 @@
 //! `epoll_pwait` with a mask, `epoll_pwait2`) are made in one private,
 //! reviewed module through the no_std `syscalls` crate: never libc.
 //!
+//! # Types from rustix
+//!
+//! Re-exported, so that a user needs no rustix dependency of their own:
+//!
+//! * [`Errno`]: the error of every call, the kernel's `errno` unchanged;
+//!   `Copy`, no_std. Each method's docs list when each errno happens.
+//! * [`Pid`]: a process id, for [`PidFd::open`].
+//! * [`Signal`]: a named signal, for [`SigSet`] and [`PidFd::send_signal`];
+//!   real-time signals are raw `i32`s.
+//! * [`AsFd`], [`BorrowedFd`], [`OwnedFd`], [`AsRawFd`], [`RawFd`]: the
+//!   file-descriptor types and traits (std's own with the `std` feature).
+//!
 //! # `no_std` use
 //!
 //! With default features the crate uses only `core`: no `std`, no `alloc`,
@@ -105,6 +117,9 @@
 //! [rustix]: https://docs.rs/rustix
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The internal cfg that turns the crate off on unsupported targets is not a
+// condition a reader can choose: keep it off every docs.rs page.
+#![cfg_attr(docsrs, doc(auto_cfg(hide(rawepoll_unsupported))))]
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations)]
