@@ -49,6 +49,9 @@ fn epoll_matches_the_model() {
     use proptest::test_runner::{Config, TestRunner};
     let mut runner = TestRunner::new(Config {
         cases: cases(),
+        // Where proptest finds tests/model.proptest-regressions: the seeds
+        // of past failures, replayed before any new case.
+        source_file: Some(file!()),
         ..Config::default()
     });
     let result = runner.run(&proptest::collection::vec(op(), 1..80), |ops| {

@@ -14,6 +14,18 @@ use std::time::{Duration, Instant};
 
 const TARGET: &str = "x86_64-unknown-linux-musl";
 
+/// rawinit lives in the repository, not in the published crate (a workspace
+/// member with its own link settings cannot be packaged inside another
+/// crate): from an unpacked `.crate`, these tests say so and pass.
+fn outside_the_repository() -> bool {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rawinit/Cargo.toml");
+    if here.exists() {
+        return false;
+    }
+    eprintln!("SKIPPED: examples/rawinit is not in the published crate; run these tests from the repository");
+    true
+}
+
 /// rawinit is built for the musl target, which a fresh rustup install does
 /// not have: install it (`rustup target add`), or stop with a message that
 /// says what to run.
@@ -137,6 +149,9 @@ fn status_field(pid: u32, name: &str) -> Option<String> {
 
 #[test]
 fn exit_codes_pass_through() {
+    if outside_the_repository() {
+        return;
+    }
     for c in [0, 1, 2, 127, 255] {
         let o = run(&["-s", "--", "sh", "-c", &format!("exit {c}")]);
         assert_eq!(code(&o), c, "{}", String::from_utf8_lossy(&o.stderr));
@@ -145,12 +160,18 @@ fn exit_codes_pass_through() {
 
 #[test]
 fn a_child_killed_by_a_signal_gives_128_plus_n() {
+    if outside_the_repository() {
+        return;
+    }
     assert_eq!(code(&run(&["-s", "sh", "-c", "kill -TERM $$"])), 143);
     assert_eq!(code(&run(&["-s", "sh", "-c", "kill -KILL $$"])), 137);
 }
 
 #[test]
 fn exec_failures_give_127_and_126_with_a_message() {
+    if outside_the_repository() {
+        return;
+    }
     let o = run(&["-s", "no-such-program-rawinit"]);
     assert_eq!(code(&o), 127);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -173,6 +194,9 @@ fn exec_failures_give_127_and_126_with_a_message() {
 
 #[test]
 fn remapped_exit_codes() {
+    if outside_the_repository() {
+        return;
+    }
     assert_eq!(code(&run(&["-s", "-e", "3", "sh", "-c", "exit 3"])), 0);
     assert_eq!(
         code(&run(&["-s", "-e3", "-e", "4", "sh", "-c", "exit 4"])),
@@ -188,6 +212,9 @@ fn remapped_exit_codes() {
 
 #[test]
 fn usage_errors_help_and_version() {
+    if outside_the_repository() {
+        return;
+    }
     for bad in [
         &["-x", "true"][..],
         &["-e"],
@@ -220,6 +247,9 @@ fn usage_errors_help_and_version() {
 
 #[test]
 fn not_pid_1_without_s_warns_and_still_runs() {
+    if outside_the_repository() {
+        return;
+    }
     let o = run(&["sh", "-c", "exit 7"]);
     assert_eq!(code(&o), 7);
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: not PID 1 and no -s"));
@@ -252,6 +282,9 @@ fn finish(mut child: Child) -> Output {
 
 #[test]
 fn signals_from_outside_reach_the_child_of_pid_1() {
+    if outside_the_repository() {
+        return;
+    }
     if skip_unless_root("signals to PID 1") {
         return;
     }
@@ -282,6 +315,9 @@ fn signals_from_outside_reach_the_child_of_pid_1() {
 
 #[test]
 fn kill_term_1_from_inside_reaches_the_child() {
+    if outside_the_repository() {
+        return;
+    }
     if skip_unless_root("kill -TERM 1") {
         return;
     }
@@ -291,6 +327,9 @@ fn kill_term_1_from_inside_reaches_the_child() {
 
 #[test]
 fn a_hundred_orphans_leave_no_zombie() {
+    if outside_the_repository() {
+        return;
+    }
     if skip_unless_root("orphan reaping as PID 1") {
         return;
     }
@@ -313,6 +352,9 @@ fn a_hundred_orphans_leave_no_zombie() {
 
 #[test]
 fn coalesced_sigchld_with_a_main_child_exiting_127_does_not_hang() {
+    if outside_the_repository() {
+        return;
+    }
     if skip_unless_root("coalesced SIGCHLD as PID 1") {
         return;
     }
@@ -373,6 +415,9 @@ fn grandchild_survives(group: bool) -> bool {
 
 #[test]
 fn dash_g_kills_the_grandchild_and_without_it_the_grandchild_survives() {
+    if outside_the_repository() {
+        return;
+    }
     assert!(
         !grandchild_survives(true),
         "-g: the grandchild should have got SIGTERM"
@@ -385,6 +430,9 @@ fn dash_g_kills_the_grandchild_and_without_it_the_grandchild_survives() {
 
 #[test]
 fn dash_s_makes_rawinit_the_parent_of_orphans() {
+    if outside_the_repository() {
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("rawinit-s-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pidfile = dir.join("pid");
@@ -467,6 +515,9 @@ fn stdout_with_signal_state(argv: &[&str]) -> String {
 
 #[test]
 fn the_child_gets_the_callers_signal_mask_and_ignored_signals() {
+    if outside_the_repository() {
+        return;
+    }
     // grep itself reads its own status (a shell would reset its mask).
     let grep = ["/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"];
     let direct = stdout_with_signal_state(&grep);
@@ -483,6 +534,9 @@ fn the_child_gets_the_callers_signal_mask_and_ignored_signals() {
 
 #[test]
 fn the_child_sees_no_fd_of_rawinit() {
+    if outside_the_repository() {
+        return;
+    }
     // The same fds as when run directly (0, 1, 2 and whatever the test
     // runner passes down): rawinit's epoll and signalfd are CLOEXEC.
     let script = "ls /proc/$$/fd";
@@ -506,6 +560,9 @@ fn the_child_sees_no_fd_of_rawinit() {
 
 #[test]
 fn no_wake_ups_while_idle() {
+    if outside_the_repository() {
+        return;
+    }
     let mut init = Command::new(rawinit())
         .args(["-s", "sleep", "5"])
         .spawn()
@@ -539,6 +596,9 @@ fn no_wake_ups_while_idle() {
 
 #[test]
 fn job_control_signals_are_forwarded() {
+    if outside_the_repository() {
+        return;
+    }
     // SIGTSTP stops the child (rawinit itself never stops), SIGCONT resumes
     // it, SIGTERM ends it.
     let mut init = Command::new(rawinit())
@@ -579,6 +639,9 @@ fn job_control_signals_are_forwarded() {
 
 #[test]
 fn verbose_says_what_it_forwards_and_reaps() {
+    if outside_the_repository() {
+        return;
+    }
     let mut init = Command::new(rawinit())
         .args(["-s", "-v", "sleep", "30"])
         .stderr(Stdio::piped())
@@ -605,6 +668,9 @@ fn verbose_says_what_it_forwards_and_reaps() {
 
 #[test]
 fn runs_on_a_machine_with_no_libc_at_all() {
+    if outside_the_repository() {
+        return;
+    }
     if skip_unless_root("chroot") {
         return;
     }
