@@ -194,11 +194,18 @@ fn main() -> ExitCode {
         println!("group,variant,median_ns,min_ns,max_ns,ratio_to_bare_syscall,ratio_to_libc");
     } else {
         println!(
-            "{} rounds, ~{} ms batches, interleaved; ratios from the same rounds\n",
+            "{} rounds, ~{} ms batches, interleaved; ratios from the same rounds",
             o.rounds,
             o.batch.as_millis()
         );
+        println!(
+            "  ns/op    median nanoseconds per call over the rounds (min–max: the spread)\n  \
+             ×bare    this call / a bare inlined getppid syscall: the floor of any system call\n  \
+             ×libc    this call / libc's function for the same operation (– where libc has none)\n"
+        );
     }
+    // (group, rawepoll / rustix, rawepoll / libc) for the summary line.
+    let mut summary: Vec<(&str, Option<f64>, Option<f64>)> = Vec::new();
     for group in cases::all() {
         if o.only
             .as_deref()
@@ -218,8 +225,21 @@ fn main() -> ExitCode {
                 "", "ns/op", "min–max", "×bare", "×libc"
             );
         }
-        for r in &rows {
-            let vs_libc = libc.map(|l| r.median / l);
+        let median_of = |prefix: &str| {
+            rows.iter()
+                .find(|r| r.name.starts_with(prefix))
+                .map(|r| r.median)
+        };
+        if let Some(ours) = median_of("rawepoll") {
+            summary.push((
+                group.name,
+                median_of("rustix").map(|r| ours / r),
+                libc.map(|l| ours / l),
+            ));
+        }
+        for (i, r) in rows.iter().enumerate() {
+            // Row 0 is the bare syscall: a ratio to libc means nothing there.
+            let vs_libc = libc.filter(|_| i > 0).map(|l| r.median / l);
             if o.csv {
                 println!(
                     "{},{},{:.1},{:.1},{:.1},{:.3},{}",
@@ -246,6 +266,18 @@ fn main() -> ExitCode {
         if !o.csv {
             println!();
         }
+    }
+    if !o.csv && !summary.is_empty() {
+        let line = |pick: fn(&(&str, Option<f64>, Option<f64>)) -> Option<f64>| {
+            summary
+                .iter()
+                .filter_map(|g| pick(g).map(|r| format!("{} {r:.2}x", g.0)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!("summary (lower is better; 1.00x is the same cost):");
+        println!("rawepoll vs rustix: {}", line(|g| g.1));
+        println!("rawepoll vs libc:   {}", line(|g| g.2));
     }
     ExitCode::SUCCESS
 }
