@@ -173,6 +173,9 @@ fn run_calls(n: u64, case: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A group's name, and rawepoll's cost over rustix's and over libc's.
+type Ratios = (&'static str, Option<f64>, Option<f64>);
+
 fn main() -> ExitCode {
     let o = match parse_args() {
         Ok(o) => o,
@@ -205,7 +208,7 @@ fn main() -> ExitCode {
         );
     }
     // (group, rawepoll / rustix, rawepoll / libc) for the summary line.
-    let mut summary: Vec<(&str, Option<f64>, Option<f64>)> = Vec::new();
+    let mut summary: Vec<Ratios> = Vec::new();
     for group in cases::all() {
         if o.only
             .as_deref()
@@ -268,7 +271,7 @@ fn main() -> ExitCode {
         }
     }
     if !o.csv && !summary.is_empty() {
-        let line = |pick: fn(&(&str, Option<f64>, Option<f64>)) -> Option<f64>| {
+        let line = |pick: fn(&Ratios) -> Option<f64>| {
             summary
                 .iter()
                 .filter_map(|g| pick(g).map(|r| format!("{} {r:.2}x", g.0)))

@@ -2,7 +2,7 @@
 //! through libc instead of its own `linux_raw` backend.
 //!
 //! rawepoll promises no libc. rustix (1.x) uses its raw-syscall backend on
-//! Linux for x86_64, x86, aarch64, arm and riscv64; on powerpc, powerpc64le,
+//! Linux for `x86_64`, x86, aarch64, arm and riscv64; on powerpc, powerpc64le,
 //! s390x and little-endian mips only when built with
 //! `--cfg rustix_use_experimental_asm` (which needs a nightly compiler); and
 //! on every other architecture never. `build.rs` mirrors rustix's own rule

@@ -249,7 +249,7 @@ impl Epoll {
         // `[MaybeUninit<epoll::Event>; N]` are the same memory layout.
         unsafe {
             events.fill(|buf| {
-                let buf = &mut *(buf as *mut [MaybeUninit<RawEvent>; N])
+                let buf = &mut *core::ptr::from_mut::<[MaybeUninit<RawEvent>; N]>(buf)
                     .cast::<[MaybeUninit<epoll::Event>; N]>();
                 let (ready, _) = epoll::wait(fd, buf, ts)?;
                 Ok(ready.len())

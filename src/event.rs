@@ -9,20 +9,20 @@ use crate::interest::Token;
 
 /// Exactly the kernel's `struct epoll_event`, as `epoll_wait(2)` writes it.
 ///
-/// The kernel declares it `__attribute__((packed))` on x86_64 only, so its
+/// The kernel declares it `__attribute__((packed))` on `x86_64` only, so its
 /// layout differs by architecture; this type follows it and the crate checks
 /// the layout at compile time for every architecture it builds on:
 ///
 /// | architecture            | size | align | `events` | `data` |
 /// |-------------------------|------|-------|----------|--------|
-/// | x86_64 (packed)         | 12   | 1     | 0        | 4      |
+/// | `x86_64` (packed)         | 12   | 1     | 0        | 4      |
 /// | x86 (i686)              | 12   | 4     | 0        | 4      |
 /// | every other (64 and 32-bit: aarch64, riscv64, armv7, s390x, ppc64le, …) | 16 | 8 | 0 | 8 |
 ///
 /// It is also checked to have the size and alignment of
 /// [`rustix::event::epoll::Event`], whose buffer `epoll_wait` is given.
 ///
-/// Because the struct is packed on x86_64, never take a reference to a field
+/// Because the struct is packed on `x86_64`, never take a reference to a field
 /// (`&raw.data` is error E0793 there): copy it out (`{ raw.data }`) or use
 /// the accessors, which copy.
 ///
@@ -331,7 +331,7 @@ impl<const N: usize> Events<N> {
     /// keep the buffer a local of the function that loops, which is where
     /// `wait` needs its `&mut`, even in a `no_main` program. It costs
     /// `N * size_of::<RawEvent>()` bytes of stack (768 for 64 events on
-    /// x86_64); for a large `N` on a small stack, put it in the struct that
+    /// `x86_64`); for a large `N` on a small stack, put it in the struct that
     /// holds the loop's state.
     ///
     /// ```
@@ -362,7 +362,7 @@ impl<const N: usize> Events<N> {
             assert!(
                 N > 0,
                 "Events<0> can hold no event: epoll_wait answers EINVAL for maxevents 0"
-            )
+            );
         };
         Self {
             buf: heapless::Vec::new(),
@@ -398,6 +398,7 @@ impl<const N: usize> Events<N> {
 
     /// The stored events, decoded, in the order the kernel reported them.
     #[inline]
+    #[must_use]
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             inner: self.buf.iter(),

@@ -5,7 +5,7 @@
 //! `epoll_pwait` and `close`, each inlined down to the `syscall`
 //! instruction. Events land in a fixed-capacity [`Events<N>`] buffer (a
 //! [`heapless::Vec`]), so nothing is ever allocated, and the layout of the
-//! kernel's `struct epoll_event` ([`RawEvent`]: packed on x86_64, padded to
+//! kernel's `struct epoll_event` ([`RawEvent`]: packed on `x86_64`, padded to
 //! 16 bytes on other 64-bit architectures) is checked at compile time on
 //! every architecture the crate builds for. The crate is `#![no_std]`;
 //! building for an architecture where rustix would fall back to libc is a
@@ -82,14 +82,14 @@
 //!
 //! The few system calls rustix lacks (`rt_sigprocmask`, `signalfd4`,
 //! `epoll_pwait` with a mask, `epoll_pwait2`) are made in one private,
-//! reviewed module through the no_std `syscalls` crate: never libc.
+//! reviewed module through the `no_std` `syscalls` crate: never libc.
 //!
 //! # Types from rustix
 //!
 //! Re-exported, so that a user needs no rustix dependency of their own:
 //!
 //! * [`Errno`]: the error of every call, the kernel's `errno` unchanged;
-//!   `Copy`, no_std. Each method's docs list when each errno happens.
+//!   `Copy`, `no_std`. Each method's docs list when each errno happens.
 //! * [`Pid`]: a process id, for [`PidFd::open`].
 //! * [`Signal`]: a named signal, for [`SigSet`] and [`PidFd::send_signal`];
 //!   real-time signals are raw `i32`s.
@@ -121,6 +121,13 @@
 // condition a reader can choose: keep it off every docs.rs page.
 #![cfg_attr(docsrs, doc(auto_cfg(hide(rawepoll_unsupported))))]
 #![deny(missing_docs)]
+#![warn(clippy::pedantic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "system-call ABI conversions (fds, counts, timeouts, signal numbers) whose ranges the kernel defines; each is commented where it is not obvious"
+)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations)]
 
@@ -185,7 +192,7 @@ pub use rustix::process::Signal;
 #[cfg(not(rawepoll_unsupported))]
 #[doc(no_inline)]
 pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-/// The error of every call: the kernel's `errno`, unchanged. `Copy`, no_std.
+/// The error of every call: the kernel's `errno`, unchanged. `Copy`, `no_std`.
 #[cfg(not(rawepoll_unsupported))]
 #[doc(no_inline)]
 pub use rustix::io::Errno;

@@ -441,16 +441,16 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         events: &Events<M>,
         mut handler: impl FnMut(&mut Self, Token, Event),
     ) -> usize {
-        let mut handled = 0;
+        let mut delivered = 0;
         for event in events {
             if self.contains(event.token()) {
                 handler(self, event.token(), event);
-                handled += 1;
+                delivered += 1;
             } else {
                 self.stale += 1;
             }
         }
-        handled
+        delivered
     }
 }
 
@@ -461,7 +461,8 @@ impl<S: AsFd, const N: usize> fmt::Debug for Registry<S, N> {
             .field("len", &self.len)
             .field("capacity", &N)
             .field("stale_events", &self.stale)
-            .finish()
+            // The sources need not be Debug; the free list is internal.
+            .finish_non_exhaustive()
     }
 }
 

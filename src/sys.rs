@@ -5,7 +5,7 @@
 //! rustix has no signalfd, keeps `rt_sigprocmask` in a hidden module whose
 //! name changes between releases, and always passes a NULL mask to
 //! `epoll_pwait`. These calls are made here through the [`syscalls`] crate
-//! (no_std, no libc: one inline-asm `syscall`/`svc`/`ecall` per
+//! (`no_std`, no libc: one inline-asm `syscall`/`svc`/`ecall` per
 //! architecture, `#[inline]`), never through libc. Each call has a
 //! `// SAFETY:` comment; nothing else in the crate calls `syscalls`.
 //!
@@ -46,7 +46,7 @@ fn fd_arg(fd: BorrowedFd<'_>) -> usize {
 #[inline]
 fn mask_arg(mask: Option<&SigSet>) -> usize {
     match mask {
-        Some(m) => m as *const SigSet as usize,
+        Some(m) => core::ptr::from_ref::<SigSet>(m) as usize,
         None => 0,
     }
 }
@@ -91,7 +91,7 @@ pub(crate) fn epoll_pwait2<const N: usize>(
     mask: Option<&SigSet>,
 ) -> Result<usize> {
     let timeout_arg = match timeout {
-        Some(t) => t as *const Timespec as usize,
+        Some(t) => core::ptr::from_ref::<Timespec>(t) as usize,
         None => 0,
     };
     // SAFETY: as for `epoll_pwait` above; in addition `timeout`, when given,
@@ -136,7 +136,7 @@ pub(crate) fn rt_sigprocmask(how: How, set: Option<&SigSet>) -> Result<SigSet> {
             Sysno::rt_sigprocmask,
             how as usize,
             mask_arg(set),
-            &mut old as *mut SigSet as usize,
+            &raw mut old as usize,
             SIGSET_SIZE,
         )
     }
@@ -160,7 +160,7 @@ pub(crate) fn signalfd4(mask: &SigSet) -> Result<OwnedFd> {
         syscalls::syscall4(
             Sysno::signalfd4,
             usize::MAX, // -1
-            mask as *const SigSet as usize,
+            core::ptr::from_ref::<SigSet>(mask) as usize,
             SIGSET_SIZE,
             SFD_CLOEXEC | SFD_NONBLOCK,
         )

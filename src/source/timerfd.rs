@@ -156,7 +156,7 @@ fn timespec(d: Duration) -> Timespec {
     Timespec {
         // Saturates only past 292 billion years.
         tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX) as _,
-        tv_nsec: d.subsec_nanos() as _,
+        tv_nsec: d.subsec_nanos().into(),
     }
 }
 
