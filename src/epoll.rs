@@ -80,6 +80,14 @@ impl Epoll {
     /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
     /// * `ENOMEM`: the kernel is out of memory.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// let epoll = rawepoll::Epoll::new()?;
+    /// # let _ = epoll;
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [epoll_create1(2)](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
     #[inline]
@@ -99,6 +107,16 @@ impl Epoll {
     ///   constants).
     /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
     /// * `ENOMEM`: the kernel is out of memory.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{CreateFlags, Epoll};
+    /// let inherited_by_exec = Epoll::with_flags(CreateFlags::empty())?;
+    /// let closed_on_exec = Epoll::with_flags(CreateFlags::CLOEXEC)?;
+    /// # let _ = (inherited_by_exec, closed_on_exec);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [epoll_create1(2)](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
@@ -133,6 +151,18 @@ impl Epoll {
     /// * `EPERM`: `fd` does not support epoll: a regular file or a directory
     ///   (they are always ready; read them directly).
     ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{AsFd, Epoll, Errno, EventFd, Interest, Token};
+    /// let epoll = Epoll::new()?;
+    /// let wake = EventFd::new()?;
+    /// epoll.add(&wake, Token(7), Interest::READABLE | Interest::EDGE)?;
+    /// // Twice is EEXIST; the first registration is untouched.
+    /// assert_eq!(epoll.add(wake.as_fd(), Token(8), Interest::READABLE), Err(Errno::EXIST));
+    /// # Ok::<(), Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]
@@ -161,6 +191,22 @@ impl Epoll {
     /// * `ENOMEM`: the kernel is out of memory.
     /// * `EPERM`: `fd` does not support epoll.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
+    /// let epoll = Epoll::new()?;
+    /// let wake = EventFd::with_value(1)?;
+    /// epoll.add(&wake, Token(1), Interest::READABLE | Interest::ONESHOT)?;
+    /// let mut events = Events::<4>::new();
+    /// assert_eq!(epoll.wait(&mut events, Timeout::ZERO)?, 1);
+    /// assert_eq!(epoll.wait(&mut events, Timeout::ZERO)?, 0); // disabled after one event
+    /// epoll.modify(&wake, Token(2), Interest::READABLE | Interest::ONESHOT)?; // re-armed
+    /// assert_eq!(epoll.wait(&mut events, Timeout::ZERO)?, 1);
+    /// assert_eq!(events.get(0).unwrap().token(), Token(2));
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]
@@ -188,6 +234,20 @@ impl Epoll {
     /// * `ENOENT`: `fd` is not registered in this instance.
     /// * `EINVAL`: `fd` is this epoll itself.
     /// * `EPERM`: `fd` does not support epoll.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{Epoll, Errno, EventFd, Events, Interest, Timeout, Token};
+    /// let epoll = Epoll::new()?;
+    /// let wake = EventFd::with_value(1)?;
+    /// epoll.add(&wake, Token(1), Interest::READABLE)?;
+    /// epoll.delete(&wake)?; // before the fd is closed
+    /// let mut events = Events::<4>::new();
+    /// assert_eq!(epoll.wait(&mut events, Timeout::ZERO)?, 0);
+    /// assert_eq!(epoll.delete(&wake), Err(Errno::NOENT));
+    /// # Ok::<(), Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
@@ -227,6 +287,25 @@ impl Epoll {
     /// * `EBADF`: the fd is not open (only through [`From<OwnedFd>`]).
     /// * `EINVAL`: the fd is not an epoll instance (only through
     ///   [`From<OwnedFd>`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
+    /// let epoll = Epoll::new()?;
+    /// let wake = EventFd::new()?;
+    /// epoll.add(&wake, Token(1), Interest::READABLE)?;
+    /// let mut events = Events::<64>::new();
+    /// // Nothing ready: returns 0 after 250 µs (epoll_pwait2, or 1 ms where it is missing).
+    /// assert_eq!(epoll.wait(&mut events, Timeout::from(Duration::from_micros(250)))?, 0);
+    /// wake.notify()?;
+    /// assert_eq!(epoll.wait(&mut events, Timeout::NEVER)?, 1);
+    /// for event in &events {
+    ///     assert_eq!((event.token(), event.is_readable()), (Token(1), true));
+    /// }
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [epoll_wait(2)](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
@@ -464,6 +543,14 @@ impl Epoll {
     /// # Errors
     ///
     /// * `EINTR` / `EIO`: as reported by `close(2)`; the fd is gone anyway.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let epoll = rawepoll::Epoll::new()?;
+    /// epoll.close()?; // close(2)'s error, if any, is reported here
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [close(2)](https://man7.org/linux/man-pages/man2/close.2.html)

@@ -59,6 +59,14 @@ impl EventFd {
     /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
     /// * `ENOMEM`: the kernel is out of memory.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// let wake = rawepoll::EventFd::new()?;
+    /// assert_eq!(wake.drain()?, 0);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
     #[inline]
@@ -136,6 +144,16 @@ impl EventFd {
     ///
     /// None in practice: only errors `write(2)` reports for a valid eventfd.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// let wake = rawepoll::EventFd::new()?;
+    /// wake.notify()?;
+    /// wake.notify()?;
+    /// assert_eq!(wake.drain()?, 2);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
     #[inline]
@@ -153,6 +171,16 @@ impl EventFd {
     /// # Errors
     ///
     /// None in practice: only errors `read(2)` reports for a valid eventfd.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let wake = rawepoll::EventFd::new()?;
+    /// assert_eq!(wake.drain()?, 0); // nothing pending: not an error
+    /// wake.notify()?;
+    /// assert_eq!(wake.drain()?, 1);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)

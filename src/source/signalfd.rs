@@ -68,6 +68,18 @@ impl SignalFd {
     /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
     /// * `ENOMEM`, `ENODEV`: the kernel could not create it.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{block_signals, set_signal_mask, SigSet, Signal, SignalFd};
+    /// let set = SigSet::empty().with(Signal::TERM).with(Signal::INT);
+    /// let old = block_signals(&set)?; // first, before any thread is spawned
+    /// let signals = SignalFd::new(&set)?;
+    /// assert_eq!(signals.read()?, None);
+    /// # drop(signals); set_signal_mask(&old)?;
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [signalfd(2)](https://man7.org/linux/man-pages/man2/signalfd.2.html)
     #[inline]
@@ -85,6 +97,22 @@ impl SignalFd {
     /// # Errors
     ///
     /// None in practice: only errors `read(2)` reports for a valid signalfd.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{block_signals, set_signal_mask, SigSet, Signal, SignalFd};
+    /// let set = SigSet::empty().with(Signal::USR2);
+    /// let old = block_signals(&set)?;
+    /// let signals = SignalFd::new(&set)?;
+    /// // A single-threaded program: the blocked signal stays pending for the fd.
+    /// rustix::process::kill_process(rustix::process::getpid(), Signal::USR2)?;
+    /// while let Some(info) = signals.read()? {
+    ///     assert_eq!(info.named_signal(), Some(Signal::USR2));
+    /// }
+    /// # drop(signals); set_signal_mask(&old)?;
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [signalfd(2)](https://man7.org/linux/man-pages/man2/signalfd.2.html)

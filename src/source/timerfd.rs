@@ -169,6 +169,14 @@ impl TimerFd {
     /// * `EMFILE` / `ENFILE`: the per-process / system-wide fd limit is reached.
     /// * `ENOMEM`, `ENODEV`: the kernel could not create it.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// let timer = rawepoll::TimerFd::new()?;
+    /// assert_eq!(timer.time_left()?, None); // created disarmed
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [timerfd_create(2)](https://man7.org/linux/man-pages/man2/timerfd_create.2.html)
     #[inline]
@@ -373,6 +381,17 @@ impl TimerFd {
     ///
     /// * `EINVAL`: the duration is out of the kernel's range.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// let timer = rawepoll::TimerFd::new()?;
+    /// timer.set_after(Duration::from_millis(1))?;
+    /// std::thread::sleep(Duration::from_millis(5));
+    /// assert_eq!(timer.read_expirations()?, 1);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [timerfd_settime(2)](https://man7.org/linux/man-pages/man2/timerfd_settime.2.html)
     #[inline]
@@ -390,6 +409,18 @@ impl TimerFd {
     /// * `EINVAL`: `period` is zero (it would mean no timer at all, or
     ///   expirations without end), or out of the kernel's range. The timer is
     ///   unchanged.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// let timer = rawepoll::TimerFd::new()?;
+    /// timer.set_periodic(Duration::from_millis(1))?;
+    /// std::thread::sleep(Duration::from_millis(10));
+    /// assert!(timer.read_expirations()? >= 5); // missed periods are counted
+    /// assert_eq!(timer.set_periodic(Duration::ZERO), Err(rawepoll::Errno::INVAL));
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [timerfd_settime(2)](https://man7.org/linux/man-pages/man2/timerfd_settime.2.html)
@@ -409,6 +440,17 @@ impl TimerFd {
     ///
     /// None in practice.
     ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// let timer = rawepoll::TimerFd::new()?;
+    /// timer.set_after(Duration::from_secs(60))?;
+    /// timer.disarm()?;
+    /// assert_eq!(timer.time_left()?, None);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
     /// # References
     ///  - [timerfd_settime(2)](https://man7.org/linux/man-pages/man2/timerfd_settime.2.html)
     #[inline]
@@ -426,6 +468,18 @@ impl TimerFd {
     /// * `ECANCELED`: a real-time timer armed with
     ///   [`set_at_cancel_on_set`](TimerFd::set_at_cancel_on_set) whose clock
     ///   was set; arm it again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// let timer = rawepoll::TimerFd::new()?;
+    /// assert_eq!(timer.read_expirations()?, 0); // not expired: not an error
+    /// timer.set_after(Duration::ZERO)?; // expires at once
+    /// std::thread::sleep(Duration::from_millis(1));
+    /// assert_eq!(timer.read_expirations()?, 1);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     ///
     /// # References
     ///  - [timerfd_create(2)](https://man7.org/linux/man-pages/man2/timerfd_create.2.html)
