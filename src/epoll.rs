@@ -1,16 +1,14 @@
 //! The epoll instance: [`Epoll`].
 
 use core::fmt;
-use core::mem::MaybeUninit;
 
 use rustix::event::epoll;
-use rustix::fd::{AsFd, AsRawFd, IntoRawFd, OwnedFd};
+use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::io::Errno;
 
-use crate::event::{Events, RawEvent};
+use crate::event::Events;
 use crate::fd::AsBorrowedFd;
 use crate::interest::{CreateFlags, Interest, Token};
-use crate::probe::Probe;
 use crate::sigset::SigSet;
 use crate::sys;
 use crate::timeout::{Deadline, Timeout};
@@ -314,70 +312,7 @@ impl Epoll {
     #[doc(alias = "epoll_pwait")]
     #[doc(alias = "epoll_pwait2")]
     pub fn wait<const N: usize>(&self, events: &mut Events<N>, timeout: Timeout) -> Result<usize> {
-        if timeout.has_sub_millis() && PWAIT2.worth_trying() {
-            return self.wait_precise(events, timeout, None);
-        }
-        let fd = self.fd.as_fd();
-        let ts = timeout.as_timespec();
-        // SAFETY: the closure returns what rustix's `epoll::wait` reports as
-        // initialized: the count of records the kernel wrote at the start of
-        // the buffer. The buffer cast is sound: `RawEvent` has the size and
-        // alignment of rustix's `epoll::Event` (asserted at compile time in
-        // event.rs) and both are plain `struct epoll_event` data with no
-        // invalid bit patterns, so `[MaybeUninit<RawEvent>; N]` and
-        // `[MaybeUninit<epoll::Event>; N]` are the same memory layout.
-        unsafe {
-            events.fill(|buf| {
-                let buf = &mut *core::ptr::from_mut::<[MaybeUninit<RawEvent>; N]>(buf)
-                    .cast::<[MaybeUninit<epoll::Event>; N]>();
-                let (ready, _) = epoll::wait(fd, buf, ts)?;
-                Ok(ready.len())
-            })
-        }
-    }
-
-    /// The sub-millisecond path of `wait` and `pwait`, taken while
-    /// `epoll_pwait2` is worth trying: `epoll_pwait2`, or, when it answers
-    /// `ENOSYS` or `EPERM` (remembered from then on), `epoll_pwait` rounded up.
-    #[inline]
-    fn wait_precise<const N: usize>(
-        &self,
-        events: &mut Events<N>,
-        timeout: Timeout,
-        mask: Option<&SigSet>,
-    ) -> Result<usize> {
-        let fd = self.fd.as_fd();
-        let ts = timeout.as_timespec();
-        // SAFETY: `epoll_pwait2` returns the count of records the kernel
-        // wrote at the start of the buffer.
-        match unsafe { events.fill(|buf| sys::epoll_pwait2(fd, buf, ts, mask)) } {
-            // ENOSYS: a kernel before 5.11 (or qemu-user). EPERM: a seccomp
-            // profile that predates the call (epoll_pwait2(2) has no EPERM
-            // of its own). Either way, fall back and remember.
-            Err(Errno::NOSYS | Errno::PERM) => {
-                PWAIT2.unavailable();
-                self.wait_millis(events, timeout, mask)
-            }
-            other => {
-                PWAIT2.available();
-                other
-            }
-        }
-    }
-
-    /// `epoll_pwait` with the timeout in whole milliseconds (rounded up)
-    /// and an optional signal mask, through rawepoll's raw-syscall module.
-    #[inline]
-    fn wait_millis<const N: usize>(
-        &self,
-        events: &mut Events<N>,
-        timeout: Timeout,
-        mask: Option<&SigSet>,
-    ) -> Result<usize> {
-        let fd = self.fd.as_fd();
-        // SAFETY: `epoll_pwait` returns the count of records the kernel wrote
-        // at the start of the buffer.
-        unsafe { events.fill(|buf| sys::epoll_pwait(fd, buf, timeout.as_millis(), mask)) }
+        sys::wait(self.fd.as_fd(), events, timeout, None)
     }
 
     /// `epoll_pwait(epfd, events, N, timeout, mask)`—Like [`wait`](Epoll::wait),
@@ -424,10 +359,7 @@ impl Epoll {
         timeout: Timeout,
         mask: &SigSet,
     ) -> Result<usize> {
-        if timeout.has_sub_millis() && PWAIT2.worth_trying() {
-            return self.wait_precise(events, timeout, Some(mask));
-        }
-        self.wait_millis(events, timeout, Some(mask))
+        sys::wait(self.fd.as_fd(), events, timeout, Some(mask))
     }
 
     /// [`wait`](Epoll::wait) until `deadline`, retrying on `EINTR` with the
@@ -508,7 +440,7 @@ impl Epoll {
                 busy_poll_usecs: params.usecs,
                 busy_poll_budget: params.budget,
                 prefer_busy_poll: u8::from(params.prefer),
-                pad: 0,
+                __pad: 0,
             },
         )
     }
@@ -556,11 +488,7 @@ impl Epoll {
     ///  - [close(2)](https://man7.org/linux/man-pages/man2/close.2.html)
     #[inline]
     pub fn close(self) -> Result<()> {
-        let raw = self.fd.into_raw_fd();
-        // SAFETY: `raw` was just released by the `OwnedFd` we owned, so it is
-        // open and nothing else will close or use it; after this call it is
-        // never used again.
-        unsafe { rustix::io::try_close(raw) }
+        sys::close(self.fd)
     }
 }
 
@@ -594,9 +522,6 @@ pub struct BusyPoll {
     pub prefer: bool,
 }
 
-/// Whether the kernel has `epoll_pwait2`, learned on first use.
-static PWAIT2: Probe = Probe::new();
-
 /// Stops rawepoll from calling `epoll_pwait2`, process-wide: from now on a
 /// sub-millisecond timeout is rounded up to whole milliseconds and waited
 /// with `epoll_pwait`, as if the kernel had answered `ENOSYS`.
@@ -609,7 +534,7 @@ static PWAIT2: Probe = Probe::new();
 /// assert_eq!(rawepoll::epoll_pwait2_available(), Some(false));
 /// ```
 pub fn disable_epoll_pwait2() {
-    PWAIT2.unavailable();
+    sys::disable_epoll_pwait2();
 }
 
 /// What rawepoll has learned about `epoll_pwait2`: `None` before the first
@@ -623,5 +548,5 @@ pub fn disable_epoll_pwait2() {
 /// ```
 #[must_use]
 pub fn epoll_pwait2_available() -> Option<bool> {
-    PWAIT2.known()
+    sys::epoll_pwait2_known()
 }

@@ -2,7 +2,6 @@
 //! ([`Event`]) and the fixed-capacity buffer `epoll_wait` fills ([`Events`]).
 
 use core::fmt;
-use core::mem::MaybeUninit;
 use core::mem::{align_of, offset_of, size_of};
 
 use crate::interest::Token;
@@ -100,18 +99,23 @@ impl fmt::Debug for RawEvent {
 }
 
 // ---------------------------------------------------------------------------
-// The layout of `struct epoll_event`, checked at compile time per architecture.
-// (The expected values come from the kernel's include/uapi/linux/eventpoll.h:
-// `EPOLL_PACKED` is `__attribute__((packed))` on x86_64 and empty elsewhere.)
+// The layout of `struct epoll_event`, checked at compile time per
+// architecture against linux-raw-sys's binding, which is generated from the
+// kernel's include/uapi/linux/eventpoll.h for each architecture (there
+// `EPOLL_PACKED` is `__attribute__((packed))` on x86_64 and empty
+// elsewhere). The `repr(packed)` above cannot be derived from the binding,
+// so these assertions are what keep the two in step.
 // ---------------------------------------------------------------------------
 
-/// Expected `(size, align, offset of events, offset of data)`.
-#[cfg(target_arch = "x86_64")]
-const EXPECTED_LAYOUT: (usize, usize, usize, usize) = (12, 1, 0, 4);
-#[cfg(target_arch = "x86")]
-const EXPECTED_LAYOUT: (usize, usize, usize, usize) = (12, 4, 0, 4);
-#[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
-const EXPECTED_LAYOUT: (usize, usize, usize, usize) = (16, 8, 0, 8);
+type KernelEvent = linux_raw_sys::general::epoll_event;
+
+/// `(size, align, offset of events, offset of data)` of the kernel's struct.
+const EXPECTED_LAYOUT: (usize, usize, usize, usize) = (
+    size_of::<KernelEvent>(),
+    align_of::<KernelEvent>(),
+    offset_of!(KernelEvent, events),
+    offset_of!(KernelEvent, data),
+);
 
 const _: () = assert!(
     size_of::<RawEvent>() == EXPECTED_LAYOUT.0,
@@ -129,7 +133,7 @@ const _: () = assert!(
     offset_of!(RawEvent, data) == EXPECTED_LAYOUT.3,
     "RawEvent: offset of `data` differs from the kernel's struct epoll_event"
 );
-// `wait` hands rustix a buffer of `RawEvent` as a buffer of rustix's `Event`.
+// The same struct as rustix's, which the registration calls pass.
 static_assertions::assert_eq_size!(RawEvent, rustix::event::epoll::Event);
 static_assertions::assert_eq_align!(RawEvent, rustix::event::epoll::Event);
 
@@ -410,44 +414,6 @@ impl<const N: usize> Events<N> {
     #[must_use]
     pub fn get(&self, index: usize) -> Option<Event> {
         self.buf.get(index).map(RawEvent::event)
-    }
-
-    /// Lets `kernel_call` write records into all `N` slots and keeps as
-    /// many as it reports; on error the buffer is left empty.
-    ///
-    /// # Safety
-    ///
-    /// `kernel_call` must return `Ok(n)` only when the first `n` slots hold
-    /// initialized records (as a successful `epoll_wait` family call
-    /// guarantees for its return value).
-    #[inline]
-    pub(crate) unsafe fn fill(
-        &mut self,
-        kernel_call: impl FnOnce(&mut [MaybeUninit<RawEvent>; N]) -> crate::Result<usize>,
-    ) -> crate::Result<usize> {
-        // The kernel gets all N slots whatever the Vec held: it writes from
-        // the start of the storage, and the length is set afterwards (to 0
-        // on error), so no separate clear is needed first.
-        let slots = self.buf.as_mut_ptr().cast::<[MaybeUninit<RawEvent>; N]>();
-        // SAFETY: the Vec's storage holds exactly N RawEvents, plain data
-        // with no drop glue, so reinterpreting it as N uninitialized slots
-        // is valid whatever its length; it is exclusively borrowed through
-        // `self` for the call.
-        match kernel_call(unsafe { &mut *slots }) {
-            Ok(n) => {
-                // The kernel never reports more than N (maxevents); clamp
-                // anyway so a wrong count cannot exceed the capacity.
-                let n = if n > N { N } else { n };
-                // SAFETY: the caller guarantees the first `n` slots are
-                // initialized.
-                unsafe { self.buf.set_len(n) };
-                Ok(n)
-            }
-            Err(e) => {
-                self.buf.clear();
-                Err(e)
-            }
-        }
     }
 
     /// The stored events exactly as the kernel wrote them.
