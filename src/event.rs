@@ -267,25 +267,35 @@ impl From<RawEvent> for Event {
     }
 }
 
+/// The readiness bits an [`Event`] can carry, named for its `Debug`.
+struct Ready(u32);
+
+bitflags::bitflags! {
+    impl Ready: u32 {
+        const IN = IN;
+        const OUT = OUT;
+        const PRI = PRI;
+        const ERR = ERR;
+        const HUP = HUP;
+        const RDHUP = RDHUP;
+    }
+}
+
+impl fmt::Debug for Ready {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            f.write_str("empty")
+        } else {
+            bitflags::parser::to_writer(self, f)
+        }
+    }
+}
+
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(u32, &str); 6] = [
-            (IN, "IN"),
-            (OUT, "OUT"),
-            (PRI, "PRI"),
-            (ERR, "ERR"),
-            (HUP, "HUP"),
-            (RDHUP, "RDHUP"),
-        ];
-        struct Flags(u32);
-        impl fmt::Debug for Flags {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                crate::interest::write_flag_names(f, self.0, &NAMES)
-            }
-        }
         f.debug_struct("Event")
             .field("token", &self.token)
-            .field("flags", &Flags(self.flags))
+            .field("flags", &Ready::from_bits_retain(self.flags))
             .finish()
     }
 }

@@ -678,7 +678,12 @@ fn runs_on_a_machine_with_no_libc_at_all() {
     let root = std::env::temp_dir().join(format!("rawinit-chroot-{}", std::process::id()));
     std::fs::create_dir_all(&root).unwrap();
     std::fs::copy(rawinit(), root.join("rawinit")).unwrap();
-    let o = Command::new("chroot")
+    // chroot(8) lives in /usr/sbin, which a user's PATH may lack.
+    let chroot = ["/usr/sbin/chroot", "/sbin/chroot"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("chroot");
+    let o = Command::new(chroot)
         .arg(&root)
         .args(["/rawinit", "-s", "/rawinit", "--version"])
         .output()

@@ -74,7 +74,7 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 /// # Safety
 /// As C's `strlen`: `s` is NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
+pub unsafe extern "C" fn strlen(s: *const core::ffi::c_char) -> usize {
     let mut n = 0;
     // SAFETY: the string is NUL-terminated, so every byte up to it exists.
     while unsafe { *s.add(n) } != 0 {
