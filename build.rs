@@ -1,8 +1,12 @@
 //! Decides whether rustix will make raw system calls on this target, the
 //! same way rustix's own build script does, and tells the crate through a
 //! cfg. Where it would not, the crate compiles to nothing but a clear
-//! `compile_error!` (see src/backend.rs), rather than a silent libc
+//! `compile_error!` (see src/unsupported.rs), rather than a silent libc
 //! dependency or a confusing error from a dependency.
+//!
+//! This is the one statement of the architecture rule. Cargo.toml repeats
+//! it as the target cfg of the raw-syscall dependencies (Cargo cannot read
+//! this script's verdict); `.ci/arch-rule` checks that the two agree.
 
 use std::env::var;
 

@@ -1,10 +1,9 @@
 //! File descriptors: the ones rawepoll only borrows ([`AsBorrowedFd`],
-//! [`set_nonblocking`]), what every type owning one implements the same way
-//! (`owned_fd_traits!`), and the 8-byte counter read that eventfd and
-//! timerfd share.
+//! [`set_nonblocking`]) and what every type owning one implements the same
+//! way (`owned_fd_traits!`).
 
 use rustix::fd::AsFd;
-use rustix::io::{self, Errno};
+use rustix::io;
 
 use crate::Result;
 
@@ -136,16 +135,4 @@ macro_rules! owned_fd_traits {
             }
         }
     };
-}
-
-/// `read(fd, &mut u64, 8)` on a non-blocking eventfd or timerfd: the
-/// counter, or 0 when there is nothing to read (`EAGAIN`).
-#[inline]
-pub(crate) fn read_counter(fd: impl AsFd) -> Result<u64> {
-    let mut buf = [0u8; 8];
-    match io::read(fd, &mut buf) {
-        Ok(_) => Ok(u64::from_ne_bytes(buf)),
-        Err(Errno::AGAIN) => Ok(0),
-        Err(e) => Err(e),
-    }
 }

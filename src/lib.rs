@@ -137,7 +137,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-mod backend;
+mod unsupported;
 
 // Everything below exists only where rustix makes raw system calls
 // (`build.rs` decides); elsewhere `backend` stops the build with a clear

@@ -4,9 +4,9 @@
 
 use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
 
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
+#[path = "support/fds.rs"]
+mod fds;
+use fds::open_fds;
 
 #[test]
 fn no_fd_leak_across_1000_create_drop_close() {

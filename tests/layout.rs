@@ -6,6 +6,10 @@ use rawepoll::{RawEvent, Token, RAW_EVENT_LAYOUT};
 
 #[test]
 fn layout_matches_the_kernel_for_this_architecture() {
+    // Written by hand on purpose: the library asserts RawEvent against
+    // linux-raw-sys's binding at compile time, and this is the independent
+    // check of both against the kernel's eventpoll.h (packed on x86_64 only),
+    // on the CPU the tests run on.
     let expected = if cfg!(target_arch = "x86_64") {
         (12, 1, 0, 4)
     } else if cfg!(target_arch = "x86") {

@@ -5,9 +5,9 @@
 use rawepoll::{Epoll, Errno, EventFd, Events, Interest, Timeout, Token};
 use rustix::process::{getrlimit, setrlimit, Resource};
 
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
+#[path = "support/fds.rs"]
+mod fds;
+use fds::open_fds;
 
 #[test]
 fn emfile_is_reported_and_the_epoll_stays_usable() {

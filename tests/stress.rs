@@ -15,6 +15,10 @@ use std::time::{Duration, Instant};
 
 use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
 
+#[path = "support/fds.rs"]
+mod fds;
+use fds::open_fds;
+
 const FDS: usize = 10_000;
 const WRITERS: usize = 2;
 
@@ -211,10 +215,6 @@ fn run(interest: Interest, mode: &str) {
     );
     assert_eq!((lost, duplicated), (0, 0), "{mode}");
     assert_eq!(shared.total_read.load(Ordering::SeqCst), total);
-}
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
 /// One test, both modes in turn: they would otherwise share the two cores

@@ -186,7 +186,7 @@ impl EventFd {
     ///  - [eventfd(2)](https://man7.org/linux/man-pages/man2/eventfd.2.html)
     #[inline]
     pub fn drain(&self) -> Result<u64> {
-        crate::fd::read_counter(&self.fd)
+        super::read_counter(&self.fd)
     }
 }
 

@@ -485,6 +485,6 @@ impl TimerFd {
     ///  - [timerfd_create(2)](https://man7.org/linux/man-pages/man2/timerfd_create.2.html)
     #[inline]
     pub fn read_expirations(&self) -> Result<u64> {
-        crate::fd::read_counter(&self.fd)
+        super::read_counter(&self.fd)
     }
 }
