@@ -9,11 +9,9 @@ use rustix::process::Signal;
 use crate::sys::{self, How};
 use crate::Result;
 
-/// `_NSIG`: the number of signals the kernel knows (128 on mips).
-#[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
-const NSIG: usize = 64;
-#[cfg(any(target_arch = "mips", target_arch = "mips64"))]
-const NSIG: usize = 128;
+/// `_NSIG`: the number of signals the kernel knows (64; 128 on mips), from
+/// the kernel's headers through linux-raw-sys.
+const NSIG: usize = linux_raw_sys::general::_NSIG as usize;
 const WORD_BITS: usize = usize::BITS as usize;
 const WORDS: usize = NSIG / WORD_BITS;
 
