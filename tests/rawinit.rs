@@ -692,3 +692,129 @@ fn runs_on_a_machine_with_no_libc_at_all() {
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "rawinit 0.1.0");
 }
+
+/// Waits for `child` with a limit and returns its exit code; a hang fails.
+fn code_within(mut child: Child, limit: Duration) -> i32 {
+    wait_timeout(&mut child, limit);
+    code(&child.wait_with_output().unwrap())
+}
+
+#[test]
+fn verbose_with_a_broken_stderr_neither_livelocks_nor_kills_the_child() {
+    if outside_the_repository() {
+        return;
+    }
+    // `rawinit -s -v -- sh -c 'sleep 1; exit 7' 2>&1 | true`: every message
+    // raises SIGPIPE in rawinit itself, which must neither be forwarded to
+    // the child (it would kill it) nor stop the reaping.
+    let mut child = Command::new(rawinit())
+        .args(["-s", "-v", "--", "sh", "-c", "sleep 1; exit 7"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // nobody reads: writes answer EPIPE
+    assert_eq!(code_within(child, Duration::from_secs(10)), 7);
+}
+
+#[test]
+fn an_ignored_sigchld_from_the_caller_does_not_hang_rawinit() {
+    use std::os::unix::process::CommandExt;
+    if outside_the_repository() {
+        return;
+    }
+    let ignore_sigchld = || {
+        // SAFETY: signal(2) is async-signal-safe; this runs in the forked
+        // child before exec.
+        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
+        Ok(())
+    };
+    // SAFETY: the closure only calls an async-signal-safe function.
+    let child = unsafe {
+        Command::new(rawinit())
+            .args(["-s", "--", "sh", "-c", "exit 3"])
+            .stdin(Stdio::null())
+            .pre_exec(ignore_sigchld)
+            .spawn()
+            .unwrap()
+    };
+    assert_eq!(code_within(child, Duration::from_secs(10)), 3);
+
+    // And the child still gets SIGCHLD ignored, as the caller had it.
+    // SAFETY: as above.
+    let out = unsafe {
+        Command::new(rawinit())
+            .args(["-s", "--", "cat", "/proc/self/status"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .pre_exec(ignore_sigchld)
+            .output()
+            .unwrap()
+    };
+    let status = String::from_utf8_lossy(&out.stdout);
+    let ignored = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        .expect("SigIgn line");
+    assert_ne!(ignored & (1 << (libc::SIGCHLD - 1)), 0, "{status}");
+}
+
+#[test]
+fn a_script_without_a_shebang_runs_with_bin_sh() {
+    use std::os::unix::fs::PermissionsExt;
+    if outside_the_repository() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("rawinit-noexec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("s");
+    std::fs::write(&script, "echo \"$0 $1\"\nexit 5\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // By path…
+    let o = Command::new(rawinit())
+        .current_dir(&dir)
+        .args(["-s", "--", "./s", "one"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 5, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "./s one");
+    // …and found through PATH.
+    let o = Command::new(rawinit())
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+        .args(["-s", "--", "s", "two"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 5, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("{} two", script.display())
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_orphan_warning_when_already_a_subreaper() {
+    use std::os::unix::process::CommandExt;
+    if outside_the_repository() {
+        return;
+    }
+    // SAFETY: prctl is async-signal-safe; the attribute survives execve.
+    let o = unsafe {
+        Command::new(rawinit())
+            .args(["--", "true"])
+            .stdin(Stdio::null())
+            .pre_exec(|| {
+                libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+                Ok(())
+            })
+            .output()
+            .unwrap()
+    };
+    assert_eq!(code(&o), 0);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+}

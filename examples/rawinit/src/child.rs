@@ -9,7 +9,13 @@ use crate::out::{self, Part};
 use crate::sys;
 
 /// In the forked child: set up and exec `argv[program]`; never returns.
-pub fn exec(args: Args, envp: *const *const u8, program: usize, caller_mask: &SigSet) -> ! {
+pub fn exec(
+    args: Args,
+    envp: *const *const u8,
+    program: usize,
+    caller_mask: &SigSet,
+    caller_sigchld: &sys::SigAction,
+) -> ! {
     // Its own process group, and the terminal's foreground if there is a
     // terminal: job control works for it as if the shell had started it.
     // SIGTTOU is still blocked here, so tcsetpgrp cannot stop us.
@@ -23,6 +29,11 @@ pub fn exec(args: Args, envp: *const *const u8, program: usize, caller_mask: &Si
     // child. Ignored signals need nothing: rawinit never changes a
     // disposition, and ignored ones survive execve.
     let _ = set_signal_mask(caller_mask);
+    // And SIGCHLD as the caller had it (rawinit took the default action for
+    // itself; an ignored SIGCHLD survives execve).
+    if caller_sigchld.sa_handler_kernel.is_some() {
+        let _ = sys::restore_action(crate::SIGCHLD, caller_sigchld);
+    }
 
     let name = args.get(program).unwrap_or(b"");
     // SAFETY: `args.raw()` is the kernel's argv array and `program` < argc
@@ -31,7 +42,7 @@ pub fn exec(args: Args, envp: *const *const u8, program: usize, caller_mask: &Si
     let err = if name.contains(&b'/') {
         let mut path = [0u8; 4096];
         match with_nul(name, &mut path) {
-            Some(p) => sys::execve(p, child_argv, envp),
+            Some(p) => execve_or_sh(p, child_argv, envp),
             None => Errno::NAMETOOLONG,
         }
     } else {
@@ -48,6 +59,38 @@ pub fn exec(args: Args, envp: *const *const u8, program: usize, caller_mask: &Si
         Part::Str(describe(err)),
     ]);
     sys::exit(code)
+}
+
+/// `execve(path, argv, envp)`, and on `ENOEXEC` (an executable file with
+/// no `#!` line and no known binary format) the script run by `/bin/sh`, as
+/// execvp(3) and tini, dumb-init and catatonit do: `/bin/sh path args...`.
+/// Returns the error to report: the shell's, or `ENOEXEC` without a shell.
+fn execve_or_sh(path: &[u8], argv: *const *const u8, envp: *const *const u8) -> Errno {
+    let err = sys::execve(path, argv, envp);
+    if err != Errno::NOEXEC {
+        return err;
+    }
+    const SH: &[u8] = b"/bin/sh\0";
+    // The slot before PROGRAM (rawinit's own argument, at least argv[0])
+    // becomes the shell's name and PROGRAM's slot the script's path: the
+    // argv array the kernel gave this forked copy of rawinit, which exec
+    // replaces anyway.
+    let sh_argv = argv.cast_mut();
+    // SAFETY: `argv` points at PROGRAM's slot in the process's argv array,
+    // and PROGRAM is never argv[0], so the slot before it exists; the array
+    // is this process's own writable memory, used by nothing else now; the
+    // strings written in (`SH`, `path`) are NUL-terminated and live until
+    // execve has copied them.
+    let err = unsafe {
+        let sh_argv = sh_argv.sub(1);
+        *sh_argv = SH.as_ptr();
+        *sh_argv.add(1) = path.as_ptr();
+        sys::execve(SH, sh_argv, envp)
+    };
+    match err {
+        Errno::NOENT => Errno::NOEXEC, // no shell: report the script's error
+        other => other,
+    }
 }
 
 fn with_nul<'a>(s: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
@@ -77,7 +120,7 @@ fn search_path(name: &[u8], argv: *const *const u8, envp: *const *const u8) -> E
             continue;
         };
         let len = dir.len() + 1 + p.len();
-        match sys::execve(&buf[..len], argv, envp) {
+        match execve_or_sh(&buf[..len], argv, envp) {
             Errno::NOENT | Errno::NOTDIR => {}
             Errno::ACCESS => saw_eacces = true,
             other => return other,

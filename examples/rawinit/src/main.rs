@@ -39,7 +39,7 @@ const VERSION: &str = "rawinit 0.1.0\n";
 /// Signals that stay unblocked: fault signals, and the two the kernel
 /// never lets anyone block.
 const NOT_FORWARDED: [i32; 9] = [4, 5, 6, 7, 8, 9, 11, 19, 31];
-const SIGCHLD: i32 = 17;
+pub(crate) const SIGCHLD: i32 = 17;
 
 extern "C" fn entry(stack: *const usize) -> ! {
     // SAFETY: at process entry the stack holds argc, then argc pointers to
@@ -102,12 +102,19 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
     if !pid.is_init() {
         if opts.subreaper {
             rustix::process::set_child_subreaper(Some(pid))?;
-        } else {
+        } else if !matches!(rustix::process::child_subreaper(), Ok(Some(_))) {
+            // The attribute survives exec: whoever started rawinit may have
+            // made it a subreaper already (tini checks the same way).
             out::line(&[Part::Str(
                 "rawinit: warning: not PID 1 and no -s: orphaned descendants will not be reaped",
             )]);
         }
     }
+
+    // An ignored SIGCHLD, inherited from the caller, would make the kernel
+    // reap the children itself and send no SIGCHLD: rawinit would wait
+    // forever. Take the default action; the child gets the caller's back.
+    let caller_sigchld = sys::set_default_action(SIGCHLD)?;
 
     // Block before creating anything, so no signal slips past the fd.
     let set = forwarded_signals();
@@ -117,9 +124,10 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
     epoll.add(&signals, Token(0), Interest::READABLE)?;
 
     let child = match sys::fork()? {
-        sys::Forked::Child => child::exec(args, envp, opts.program, &caller_mask),
+        sys::Forked::Child => child::exec(args, envp, opts.program, &caller_mask, &caller_sigchld),
         sys::Forked::Parent(pid) => pid,
     };
+    let me = pid.as_raw_nonzero().get();
     child::set_group(child);
     if opts.verbose {
         out::line(&[
@@ -138,6 +146,12 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
         }
         while let Some(info) = signals.read()? {
             let sig = info.signal();
+            if info.pid() == me && sig != SIGCHLD {
+                // Raised by rawinit itself (SIGPIPE from a message written
+                // to a closed stderr): not the child's, and not worth a
+                // message, which would raise another.
+                continue;
+            }
             if sig == SIGCHLD {
                 if let Some(code) = reap(child, opts) {
                     return Ok(code);

@@ -1,7 +1,9 @@
 //! Messages on stderr without an allocator: strings and decimal numbers
 //! written straight to fd 2.
 
-use rawepoll::BorrowedFd;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use rawepoll::{BorrowedFd, Errno};
 
 fn fd(n: i32) -> BorrowedFd<'static> {
     // SAFETY: fds 1 and 2 are only lent to write(2); if one is closed, the
@@ -19,11 +21,23 @@ pub fn write_stdout(bytes: &[u8]) {
     write_to(1, bytes);
 }
 
+/// Set once a write answered `EPIPE`: nobody reads any more, and each
+/// further write would only raise another SIGPIPE.
+static BROKEN: AtomicBool = AtomicBool::new(false);
+
 fn write_to(n: i32, bytes: &[u8]) {
+    if BROKEN.load(Ordering::Relaxed) {
+        return;
+    }
     let mut rest = bytes;
     while !rest.is_empty() {
         match rustix::io::write(fd(n), rest) {
-            Ok(0) | Err(_) => return,
+            Ok(0) => return,
+            Err(Errno::PIPE) => {
+                BROKEN.store(true, Ordering::Relaxed);
+                return;
+            }
+            Err(_) => return,
             Ok(n) => rest = &rest[n..],
         }
     }

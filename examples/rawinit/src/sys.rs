@@ -1,5 +1,5 @@
 //! The system calls rustix keeps private (fork, execve, kill with a raw
-//! signal number, exit_group), made through the `syscalls` crate: the same
+//! signal number, rt_sigaction, exit_group), made through the `syscalls` crate: the same
 //! reviewed raw-syscall crate rawepoll's own `src/sys.rs` uses. Each call
 //! has its SAFETY comment; nothing else in rawinit makes raw system calls.
 
@@ -69,4 +69,48 @@ pub fn exit(code: i32) -> ! {
     loop {
         core::hint::spin_loop();
     }
+}
+
+/// The kernel's `struct sigaction` for `rt_sigaction` (its layout differs
+/// by architecture: linux-raw-sys has each).
+pub type SigAction = linux_raw_sys::general::kernel_sigaction;
+
+/// `rt_sigaction(sig, new, old, sizeof(sigset_t))`.
+fn rt_sigaction(
+    sig: i32,
+    new: Option<&SigAction>,
+    old: Option<&mut SigAction>,
+) -> Result<(), Errno> {
+    let new = new.map_or(0, |n| core::ptr::from_ref(n) as usize);
+    let old = old.map_or(0, |o| core::ptr::from_mut(o) as usize);
+    // SAFETY: `new`, when not NULL, points to a live SigAction the kernel
+    // only reads; `old`, when not NULL, to one it writes in full; both have
+    // the kernel's layout for this architecture (linux-raw-sys), and the
+    // mask size is that of its `kernel_sigset_t`.
+    unsafe {
+        syscalls::syscall4(
+            Sysno::rt_sigaction,
+            sig as usize,
+            new,
+            old,
+            core::mem::size_of::<linux_raw_sys::general::kernel_sigset_t>(),
+        )
+    }
+    .map(drop)
+    .map_err(errno)
+}
+
+/// Sets `sig` to its default action and returns the action it had.
+pub fn set_default_action(sig: i32) -> Result<SigAction, Errno> {
+    // SAFETY: all-zero is a valid kernel_sigaction: handler SIG_DFL (a
+    // `None` function pointer), no flags, no restorer, an empty mask.
+    let default: SigAction = unsafe { core::mem::zeroed() };
+    let mut old = default;
+    rt_sigaction(sig, Some(&default), Some(&mut old))?;
+    Ok(old)
+}
+
+/// Puts back an action read by [`set_default_action`].
+pub fn restore_action(sig: i32, action: &SigAction) -> Result<(), Errno> {
+    rt_sigaction(sig, Some(action), None)
 }
