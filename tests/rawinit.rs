@@ -850,3 +850,27 @@ fn no_orphan_warning_when_already_a_subreaper() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!stderr.contains("warning"), "{stderr}");
 }
+
+#[test]
+fn starts_under_qemu_user() {
+    if outside_the_repository() {
+        return;
+    }
+    // qemu-user refuses PR_SET_CHILD_SUBREAPER (EINVAL): rawinit says it
+    // cannot reap orphans there, and runs its program all the same.
+    let Ok(o) = init_cmd("qemu-x86_64")
+        .arg(rawinit())
+        .args(["-s", "--", "sh", "-c", "exit 3"])
+        .stdin(Stdio::null())
+        .output()
+    else {
+        eprintln!("SKIPPED: no qemu-x86_64 (Debian's qemu-user; .ci/run installs it)");
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 3, "{stderr}");
+    assert!(
+        stderr.contains("cannot become a child subreaper"),
+        "{stderr}"
+    );
+}

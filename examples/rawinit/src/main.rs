@@ -101,7 +101,16 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
     let pid = rustix::process::getpid();
     if !pid.is_init() {
         if opts.subreaper {
-            rustix::process::set_child_subreaper(Some(pid))?;
+            // Linux has had it since 3.4; an emulator (qemu-user) may refuse
+            // it. Say so and run on rather than leave the program unstarted:
+            // only the reaping of orphans is lost, and the warning says it.
+            if let Err(e) = rustix::process::set_child_subreaper(Some(pid)) {
+                out::line(&[
+                    Part::Str("rawinit: warning: cannot become a child subreaper (errno "),
+                    Part::Int(e.raw_os_error().into()),
+                    Part::Str("): orphaned descendants will not be reaped"),
+                ]);
+            }
         } else if !matches!(rustix::process::child_subreaper(), Ok(Some(_))) {
             // The attribute survives exec: whoever started rawinit may have
             // made it a subreaper already (tini checks the same way).
