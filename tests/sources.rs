@@ -449,9 +449,15 @@ fn every_fd_owner_round_trips_through_owned_fd() {
     epoll.add(&efd, Token(3), Interest::READABLE).unwrap();
 }
 
+/// A pipe whose ends a child spawned by another test cannot inherit (an
+/// inherited write end would keep the pipe from ever hanging up).
+fn cloexec_pipe() -> (OwnedFd, OwnedFd) {
+    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap()
+}
+
 #[test]
 fn set_nonblocking_turns_a_blocking_read_into_eagain() {
-    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    let (reader, writer) = cloexec_pipe();
     let flags = rustix::fs::fcntl_getfl(&reader).unwrap();
     assert!(
         !flags.contains(rustix::fs::OFlags::NONBLOCK),
@@ -479,7 +485,7 @@ fn set_nonblocking_turns_a_blocking_read_into_eagain() {
 
 #[test]
 fn level_triggered_hangup_is_reported_until_deleted() {
-    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    let (reader, writer) = cloexec_pipe();
     let epoll = Epoll::new().unwrap();
     epoll.add(&reader, Token(1), Interest::READABLE).unwrap();
     drop(writer);
