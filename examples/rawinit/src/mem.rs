@@ -5,11 +5,15 @@
 //! back into calls to themselves.
 
 use core::arch::asm;
+use core::ffi::{c_int, c_void};
+
+// The signatures are C's (`void *`, `int`), as the compiler declares the
+// symbols it calls; the bodies work on bytes.
 
 /// # Safety
 /// As C's `memcpy`: `n` bytes valid at both, not overlapping.
 #[no_mangle]
-pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+pub unsafe extern "C" fn memcpy(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
     // SAFETY: the caller's contract; rep movsb copies forward, n bytes.
     unsafe {
         asm!("rep movsb", inout("rcx") n => _, inout("rdi") dest => _, inout("rsi") src => _,
@@ -21,7 +25,7 @@ pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut
 /// # Safety
 /// As C's `memmove`: `n` bytes valid at both, which may overlap.
 #[no_mangle]
-pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+pub unsafe extern "C" fn memmove(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
     if (dest as usize).wrapping_sub(src as usize) >= n {
         // SAFETY: no harmful overlap for a forward copy.
         return unsafe { memcpy(dest, src, n) };
@@ -31,7 +35,8 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
     // SAFETY: the caller's contract; n > 0 here, so the last bytes exist.
     unsafe {
         asm!("std", "rep movsb", "cld",
-             inout("rcx") n => _, inout("rdi") dest.add(n - 1) => _, inout("rsi") src.add(n - 1) => _,
+             inout("rcx") n => _, inout("rdi") dest.cast::<u8>().add(n - 1) => _,
+             inout("rsi") src.cast::<u8>().add(n - 1) => _,
              options(nostack));
     }
     dest
@@ -40,7 +45,7 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
 /// # Safety
 /// As C's `memset`: `n` bytes valid at `dest`.
 #[no_mangle]
-pub unsafe extern "C" fn memset(dest: *mut u8, c: i32, n: usize) -> *mut u8 {
+pub unsafe extern "C" fn memset(dest: *mut c_void, c: c_int, n: usize) -> *mut c_void {
     // SAFETY: the caller's contract; rep stosb stores AL n times.
     unsafe {
         asm!("rep stosb", inout("rcx") n => _, inout("rdi") dest => _, in("al") c as u8,
@@ -52,7 +57,8 @@ pub unsafe extern "C" fn memset(dest: *mut u8, c: i32, n: usize) -> *mut u8 {
 /// # Safety
 /// As C's `memcmp`: `n` bytes valid at both.
 #[no_mangle]
-pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+pub unsafe extern "C" fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int {
+    let (a, b) = (a.cast::<u8>(), b.cast::<u8>());
     for i in 0..n {
         // SAFETY: i < n, within both buffers.
         let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
@@ -66,7 +72,7 @@ pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 /// # Safety
 /// As C's `bcmp`.
 #[no_mangle]
-pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+pub unsafe extern "C" fn bcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int {
     // SAFETY: same contract as memcmp.
     unsafe { memcmp(a, b, n) }
 }
