@@ -127,7 +127,7 @@ impl Timeout {
         }
     }
 
-    /// The timespec handed to rustix, which makes the same rounding.
+    /// The exact timespec, for `epoll_pwait2` (`None`: block).
     #[inline]
     pub(crate) fn as_timespec(&self) -> Option<&Timespec> {
         self.ts.as_ref()

@@ -92,19 +92,16 @@ impl PidFd {
                     NONBLOCK.available();
                     return Ok(PidFd { fd });
                 }
+                // Either the flag is unknown (5.3 to 5.9) or `pid` is not a
+                // thread-group leader: only a retry that succeeds without
+                // the flag proves the former.
                 Err(Errno::INVAL) => {}
                 Err(e) => return Err(e),
             }
-            // EINVAL: either the flag is unknown (5.3 to 5.9) or `pid` is
-            // not a thread-group leader. Only a retry that succeeds without
-            // the flag proves the flag was the cause.
-            let fd = pidfd_open(pid, PidfdFlags::empty())?;
-            NONBLOCK.unavailable();
-            return Ok(PidFd { fd });
         }
-        Ok(PidFd {
-            fd: pidfd_open(pid, PidfdFlags::empty())?,
-        })
+        let fd = pidfd_open(pid, PidfdFlags::empty())?;
+        NONBLOCK.unavailable();
+        Ok(PidFd { fd })
     }
 
     /// `pidfd_open(child.id(), PIDFD_NONBLOCK)`—Opens a pidfd for a child
