@@ -1,8 +1,9 @@
 //! Linux epoll with no libc, no std and no allocator.
 //!
-//! rawepoll makes the epoll system calls directly, through [rustix]'s
-//! `linux_raw` backend: `epoll_create1`, `epoll_ctl` (ADD, MOD, DEL),
-//! `epoll_pwait` and `close`, each inlined down to the `syscall`
+//! rawepoll makes the epoll system calls directly, never through libc:
+//! `epoll_create1` and `epoll_ctl` (ADD, MOD, DEL) through [rustix]'s
+//! `linux_raw` backend, `epoll_pwait`, `epoll_pwait2` and `close` through
+//! one small module of raw calls, each inlined down to the `syscall`
 //! instruction. Events land in a fixed-capacity [`Events<N>`] buffer (a
 //! [`heapless::Vec`]), so nothing is ever allocated, and the layout of the
 //! kernel's `struct epoll_event` ([`RawEvent`]: packed on `x86_64`, padded to
