@@ -21,9 +21,12 @@ use std::time::{Duration, Instant};
 
 use rawepoll::{
     epoll_pwait2_available, pidfd_nonblock_available, Epoll, Errno, EventFd, Events, ExitStatus,
-    Interest, Pid, PidFd, SigSet, Timeout, Token,
+    Interest, PidFd, SigSet, Timeout, Token,
 };
 use syscalls::{syscall, Sysno};
+
+#[path = "support/children.rs"]
+mod children;
 
 const CHILD_ENV: &str = "RAWEPOLL_SANDBOX_SCENARIO";
 
@@ -182,23 +185,6 @@ fn sub_millisecond_waits_fall_back() {
     assert_eq!(events.get(0).unwrap().token(), Token(5));
 }
 
-fn child_exiting_with(code: i32) -> (std::process::Child, PidFd) {
-    let child = Command::new("sh")
-        .args(["-c", &format!("exit {code}")])
-        .spawn()
-        .unwrap();
-    let pidfd = PidFd::open(Pid::from_raw(child.id() as i32).unwrap()).unwrap();
-    (child, pidfd)
-}
-
-fn exit_of(pidfd: &PidFd) -> ExitStatus {
-    let epoll = Epoll::new().unwrap();
-    epoll.add(pidfd, Token(1), Interest::READABLE).unwrap();
-    let mut events = Events::<1>::new();
-    assert_eq!(epoll.wait(&mut events, Timeout::from_millis(10_000)), Ok(1));
-    pidfd.try_wait().unwrap().expect("readable: exited")
-}
-
 fn scenario_linux_5_4() {
     let pidfd_nonblock = (
         Sysno::pidfd_open,
@@ -216,14 +202,14 @@ fn scenario_linux_5_4() {
 
     // PidFd::open retries without the flag and remembers.
     assert_eq!(pidfd_nonblock_available(), None);
-    let (_child, pidfd) = child_exiting_with(9);
+    let (_child, pidfd) = children::sh("exit 9");
     assert_eq!(pidfd_nonblock_available(), Some(false));
     let flags = rustix::fs::fcntl_getfl(&pidfd).unwrap();
     assert!(
         !flags.contains(rustix::fs::OFlags::NONBLOCK),
         "opened without the flag"
     );
-    assert_eq!(exit_of(&pidfd), ExitStatus::Exited(9));
+    assert_eq!(children::exit_of(&pidfd), ExitStatus::Exited(9));
 
     sub_millisecond_waits_fall_back();
 
@@ -233,8 +219,8 @@ fn scenario_linux_5_4() {
         (Sysno::pidfd_open, Some((1, o_nonblock())), Action::Kill),
         (Sysno::epoll_pwait2, None, Action::Kill),
     ]);
-    let (_child, pidfd) = child_exiting_with(3);
-    assert_eq!(exit_of(&pidfd), ExitStatus::Exited(3));
+    let (_child, pidfd) = children::sh("exit 3");
+    assert_eq!(children::exit_of(&pidfd), ExitStatus::Exited(3));
     sub_millisecond_waits_fall_back();
     println!("scenario passed");
 }
@@ -274,9 +260,9 @@ fn scenario_container() {
     sub_millisecond_waits_fall_back();
 
     // pidfd_open is not filtered here: the flag is used.
-    let (_child, pidfd) = child_exiting_with(0);
+    let (_child, pidfd) = children::sh("exit 0");
     assert_eq!(pidfd_nonblock_available(), Some(true));
-    assert_eq!(exit_of(&pidfd), ExitStatus::Exited(0));
+    assert_eq!(children::exit_of(&pidfd), ExitStatus::Exited(0));
     println!("scenario passed");
 }
 

@@ -178,6 +178,9 @@ fn pidfd_open_errors() {
 // ---- 0.2: initial values, semaphores, clocks, exit statuses, OwnedFd ----
 
 use rawepoll::{set_nonblocking, Clock, ExitStatus, OwnedFd, SigInfo, SignalFd};
+
+#[path = "support/children.rs"]
+mod children;
 use std::os::fd::AsRawFd;
 
 #[test]
@@ -363,33 +366,11 @@ fn realtime_timer_with_cancel_on_set_answers_ecanceled() {
     assert_eq!(epoll.wait(&mut events, Timeout::ZERO).unwrap(), 0);
 }
 
-fn child_status(script: &str) -> (std::process::Child, PidFd) {
-    let child = std::process::Command::new("sh")
-        .args(["-c", script])
-        .spawn()
-        .unwrap();
-    let pidfd = PidFd::from_child(&child).unwrap();
-    (child, pidfd)
-}
-
-fn wait_exit(pidfd: &PidFd) -> ExitStatus {
-    let epoll = Epoll::new().unwrap();
-    epoll.add(pidfd, Token(1), Interest::READABLE).unwrap();
-    let mut events = Events::<1>::new();
-    assert_eq!(
-        epoll
-            .wait(&mut events, Timeout::from_millis(10_000))
-            .unwrap(),
-        1
-    );
-    pidfd.try_wait().unwrap().expect("readable: it has exited")
-}
-
 #[test]
 fn pidfd_exit_status_for_exit_codes() {
     for code in [0, 1, 7, 255] {
-        let (_child, pidfd) = child_status(&format!("exit {code}"));
-        assert_eq!(wait_exit(&pidfd), ExitStatus::Exited(code));
+        let (_child, pidfd) = children::sh(&format!("exit {code}"));
+        assert_eq!(children::exit_of(&pidfd), ExitStatus::Exited(code));
         // Reaped: nothing left to collect.
         assert_eq!(pidfd.try_wait(), Err(Errno::CHILD));
     }
@@ -397,19 +378,19 @@ fn pidfd_exit_status_for_exit_codes() {
 
 #[test]
 fn pidfd_exit_status_for_signals() {
-    let (_child, pidfd) = child_status("sleep 30");
+    let (_child, pidfd) = children::sh("sleep 30");
     assert_eq!(pidfd.try_wait().unwrap(), None, "still running");
     pidfd.send_signal(Signal::TERM).unwrap();
     assert_eq!(
-        wait_exit(&pidfd),
+        children::exit_of(&pidfd),
         ExitStatus::Signaled {
             signal: Signal::TERM.as_raw(),
             core_dumped: false
         }
     );
-    let (_child, pidfd) = child_status("kill -KILL $$");
+    let (_child, pidfd) = children::sh("kill -KILL $$");
     assert_eq!(
-        wait_exit(&pidfd),
+        children::exit_of(&pidfd),
         ExitStatus::Signaled {
             signal: Signal::KILL.as_raw(),
             core_dumped: false
@@ -441,9 +422,9 @@ fn every_fd_owner_round_trips_through_owned_fd() {
     let sfd = SignalFd::from(OwnedFd::from(SignalFd::new(&set).unwrap()));
     assert_eq!(sfd.read().unwrap(), None::<SigInfo>);
 
-    let (_child, pidfd) = child_status("exit 4");
+    let (_child, pidfd) = children::sh("exit 4");
     let pidfd = PidFd::from(OwnedFd::from(pidfd));
-    assert_eq!(wait_exit(&pidfd), ExitStatus::Exited(4));
+    assert_eq!(children::exit_of(&pidfd), ExitStatus::Exited(4));
 
     let epoll = Epoll::from(OwnedFd::from(Epoll::new().unwrap()));
     epoll.add(&efd, Token(3), Interest::READABLE).unwrap();
