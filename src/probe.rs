@@ -26,9 +26,14 @@ impl Probe {
     /// available: a disable stays in force.
     #[inline]
     pub(crate) fn available(&self) {
-        let _ = self
-            .0
-            .compare_exchange(UNKNOWN, AVAILABLE, Ordering::Relaxed, Ordering::Relaxed);
+        // Called after every successful call: a plain load first, so that
+        // once the answer is known no atomic read-modify-write (a locked
+        // instruction on a shared cache line) is paid per call.
+        if self.0.load(Ordering::Relaxed) == UNKNOWN {
+            let _ =
+                self.0
+                    .compare_exchange(UNKNOWN, AVAILABLE, Ordering::Relaxed, Ordering::Relaxed);
+        }
     }
 
     /// The kernel (or a sandbox, or the user) said no: never try again.
