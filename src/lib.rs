@@ -166,6 +166,8 @@ mod source;
 mod sys;
 #[cfg(not(rawepoll_unsupported))]
 mod timeout;
+#[cfg(not(rawepoll_unsupported))]
+mod timer_set;
 
 #[cfg(not(rawepoll_unsupported))]
 pub use crate::{
@@ -180,6 +182,7 @@ pub use crate::{
     source::signalfd::{SigInfo, SignalFd},
     source::timerfd::{Clock, TimerFd},
     timeout::{Deadline, Timeout},
+    timer_set::{Expired, TimerHandle, TimerSet, TimerSetFull},
 };
 
 /// A process id, for [`PidFd::open`] (rustix's type).

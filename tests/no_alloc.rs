@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rawepoll::{
     block_signals, set_signal_mask, Deadline, Epoll, EventFd, Events, Interest, Registry, SigSet,
-    Signal, SignalFd, Timeout, TimerFd, Token,
+    Signal, SignalFd, Timeout, TimerFd, TimerSet, Token,
 };
 
 struct Counting;
@@ -168,4 +168,41 @@ fn zero_allocations_in_the_registry() {
     });
     assert_eq!(n, 0, "the registry allocated {n} times");
     assert_eq!(stale_seen, 200);
+}
+
+#[test]
+fn zero_allocations_in_the_timer_set() {
+    let mut fired = 0;
+    let n = allocations_during(|| {
+        let epoll = Epoll::new().unwrap();
+        let timer = TimerFd::new().unwrap();
+        let mut events = Events::<4>::new();
+        let mut set = TimerSet::<u32, 256>::new();
+        let mut handles = [None; 256];
+        for round in 0..20u32 {
+            for (k, h) in handles.iter_mut().enumerate() {
+                *h = Some(
+                    set.insert_after(Duration::from_micros(k as u64), k as u32)
+                        .unwrap(),
+                );
+            }
+            assert!(set.insert_after(Duration::ZERO, 0).is_err(), "full");
+            for h in handles.iter().flatten().step_by(2) {
+                assert!(set.reset_after(*h, Duration::from_micros(300)));
+            }
+            for h in handles.iter().flatten().step_by(3) {
+                let _ = set.cancel(*h);
+            }
+            set.arm(&timer).unwrap();
+            while !set.is_empty() {
+                epoll.wait(&mut events, set.timeout()).unwrap();
+                fired += set.expired().count();
+            }
+            assert!(set.cancel(handles[0].unwrap()).is_none(), "round {round}");
+        }
+        timer.disarm().unwrap();
+    });
+    assert_eq!(n, 0, "the timer set allocated {n} times");
+    // 256 timers a round, every third cancelled (86), the rest fired.
+    assert_eq!(fired, 20 * (256 - 86));
 }

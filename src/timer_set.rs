@@ -1,0 +1,834 @@
+//! Many deadlines on one wait: [`TimerSet`], a fixed-capacity set of timers
+//! kept in user space, with generation-checked [`TimerHandle`]s.
+//!
+//! Event loops that scale (libuv, nginx, tokio) do not spend a file
+//! descriptor per deadline: they keep deadlines in memory and pass the
+//! earliest one as the wait's timeout. rawepoll's waits honour a timeout to
+//! the nanosecond (`epoll_pwait2`), so a timer in a `TimerSet` fires within
+//! the kernel's timer slack of its deadline, not on the next millisecond
+//! tick.
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::{Clock, Errno, Result, Timeout, TimerFd};
+
+/// Children per node of the heap (see the module docs for why four).
+const ARITY: usize = 4;
+
+/// A handle to one timer of a [`TimerSet`]: its slot and that slot's
+/// generation when the timer was inserted.
+///
+/// Once the timer has fired, been cancelled, or its slot reused by another
+/// timer, the handle is *stale*: every method given it does nothing and
+/// says so (`None` or `false`), and never touches the timer that reuses the
+/// slot. A slot's generation wraps after 2³² reuses; only a handle that old
+/// could be mistaken for a new one.
+///
+/// # Example
+///
+/// ```
+/// use core::time::Duration;
+/// use rawepoll::TimerSet;
+///
+/// let mut timers = TimerSet::<&str, 4>::new();
+/// let handle = timers.insert_after(Duration::from_secs(5), "idle").unwrap();
+/// assert_eq!(timers.cancel(handle), Some("idle"));
+/// // Cancelled: the handle is stale now, and says so.
+/// assert_eq!(timers.cancel(handle), None);
+/// assert!(!timers.reset_after(handle, Duration::from_secs(5)));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct TimerHandle {
+    slot: u32,
+    generation: u32,
+}
+
+impl TimerHandle {
+    /// The handle as one `u64` (slot in the low 32 bits, generation in the
+    /// high 32), to keep in a [`Token`](crate::Token) or a C-sized field.
+    #[inline]
+    #[must_use]
+    pub const fn to_u64(self) -> u64 {
+        (self.generation as u64) << 32 | self.slot as u64
+    }
+
+    /// The handle [`to_u64`](TimerHandle::to_u64) packed. Any value is
+    /// accepted: one that no timer has is simply stale.
+    #[inline]
+    #[must_use]
+    pub const fn from_u64(value: u64) -> Self {
+        TimerHandle {
+            slot: value as u32,
+            generation: (value >> 32) as u32,
+        }
+    }
+}
+
+/// The error of [`TimerSet::insert_at`] when all `N` slots hold a timer:
+/// the key comes back, nothing is lost.
+///
+/// [`errno`](TimerSetFull::errno) is `ENOSPC`; with the `std` feature it
+/// converts into `std::io::Error` for `?`.
+///
+/// # Example
+///
+/// ```
+/// use core::time::Duration;
+/// use rawepoll::{Errno, TimerSet};
+///
+/// let mut timers = TimerSet::<u32, 1>::new();
+/// timers.insert_after(Duration::from_secs(1), 1).unwrap();
+/// let full = timers.insert_after(Duration::from_secs(1), 2).unwrap_err();
+/// assert_eq!(full.errno(), Errno::NOSPC);
+/// assert_eq!(full.into_key(), 2);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimerSetFull<K>(pub K);
+
+impl<K> TimerSetFull<K> {
+    /// The key that was not inserted.
+    #[inline]
+    pub fn into_key(self) -> K {
+        self.0
+    }
+
+    /// `ENOSPC`, as the kernel says for a full table.
+    #[inline]
+    #[must_use]
+    pub const fn errno(&self) -> Errno {
+        Errno::NOSPC
+    }
+}
+
+impl<K> fmt::Debug for TimerSetFull<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The key need not be Debug.
+        f.write_str("TimerSetFull")
+    }
+}
+
+impl<K> fmt::Display for TimerSetFull<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timer set full")
+    }
+}
+
+#[cfg(feature = "std")]
+impl<K> std::error::Error for TimerSetFull<K> {}
+
+#[cfg(feature = "std")]
+impl<K> From<TimerSetFull<K>> for std::io::Error {
+    /// An error of kind `StorageFull` (`ENOSPC`); the key is dropped.
+    fn from(full: TimerSetFull<K>) -> Self {
+        std::io::Error::from_raw_os_error(full.errno().raw_os_error())
+    }
+}
+
+/// A heap entry: the deadline and sequence the heap orders by (never later
+/// than the slot's own, see the module docs) and the slot it stands for.
+#[derive(Clone, Copy)]
+struct Entry {
+    when: u64,
+    seq: u64,
+    slot: u32,
+}
+
+impl Entry {
+    const EMPTY: Entry = Entry {
+        when: 0,
+        seq: 0,
+        slot: 0,
+    };
+
+    #[inline]
+    fn before(&self, other: &Entry) -> bool {
+        (self.when, self.seq) < (other.when, other.seq)
+    }
+}
+
+/// One timer's slot.
+struct Slot<K> {
+    /// `Some` while the slot holds a timer.
+    key: Option<K>,
+    /// The real deadline (nanoseconds on the set's clock) and sequence.
+    when: u64,
+    seq: u64,
+    /// The heap position while the slot holds a timer; the next free slot
+    /// (or `NONE`) while it is on the free list.
+    link: u32,
+    generation: u32,
+}
+
+impl<K> Slot<K> {
+    const UNUSED: Slot<K> = Slot {
+        key: None,
+        when: 0,
+        seq: 0,
+        link: NONE,
+        generation: 0,
+    };
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Up to `N` timers, each a deadline with a key of type `K`; no allocation,
+/// no file descriptor, `const fn new`.
+///
+/// The loop asks the set for the [`timeout`](TimerSet::timeout) until its
+/// earliest deadline, waits that long (or until an event), then takes the
+/// [`expired`](TimerSet::expired) keys in deadline order. Each insertion
+/// returns a [`TimerHandle`] to [`cancel`](TimerSet::cancel) or
+/// [`reset`](TimerSet::reset_after) the timer.
+///
+/// `N` is at most `u32::MAX - 1` (a larger one is a compile error). The set holds `N` slots and `N` heap
+/// entries inline (about `40 + size_of::<K>()` bytes per timer): a large
+/// set belongs in a `static` or a `Box`, or on a thread with a big stack.
+///
+/// # Costs, and why a heap
+///
+/// A quaternary (4-ary) min-heap of `(deadline, sequence)` entries, indexed
+/// by a slab of slots that holds each timer's key, its real deadline, its
+/// position in the heap and its generation:
+///
+/// * **insert** and **cancel** are O(log₄ n): a sift up, or a swap with the
+///   last entry and one sift.
+/// * **reset to a later deadline** (postponing, the hot operation of idle
+///   timeouts: a connection postpones on every read) is O(1): it writes the
+///   slot and leaves the heap entry where it is, with its old, earlier
+///   deadline. The heap's order only ever needs an entry's key to be *no
+///   later* than its real deadline. When such an entry reaches the top, the
+///   set moves it down to its real deadline once, however many times it was
+///   postponed. A reset to an *earlier* deadline sifts up at once.
+/// * **the earliest deadline** is the top, after the settling just
+///   described; **expiry** pops the top, O(log₄ n).
+///
+/// Why not a timing wheel: a wheel is O(1) per operation but rounds every
+/// deadline to its tick, and the point of this set is to fire at the
+/// nanosecond deadline `epoll_pwait2` can wait for. A hierarchical wheel
+/// with nanosecond ticks would need more levels than the heap has depth at
+/// a hundred thousand timers (log₄ 100 000 ≈ 8.3). Why four children and
+/// not two: with a hundred thousand timers a 4-ary heap is half as deep and
+/// its four children share a cache line or two. Measured here (the
+/// `timer_bench` example, 100 000 timers active), the binary heap's expiry
+/// cost more, and BENCHMARKS.md has the numbers, against tokio's
+/// `DelayQueue` and a `TimerFd` per deadline.
+///
+/// Equal deadlines fire in the order their timers were inserted (a reset
+/// counts as a new insertion): each entry carries a 64-bit sequence number
+/// that breaks ties.
+///
+/// # Time
+///
+/// Deadlines are [`Duration`]s on the set's [`Clock`] (the scale of
+/// [`Clock::now`] and [`TimerFd::set_at`]): [`Clock::Monotonic`] by
+/// default, [`Clock::Boottime`] for deadlines that must count time spent in
+/// suspend. A wait's own timeout counts on the monotonic clock, so a set on
+/// the boot-time clock that must fire on time after a resume is driven
+/// through a [`TimerFd`] on the same clock ([`TimerSet::arm`]).
+///
+/// # Example
+///
+/// ```
+/// use core::time::Duration;
+/// use rawepoll::{Epoll, Events, TimerSet};
+/// # fn main() -> rawepoll::Result<()> {
+/// let epoll = Epoll::new()?;
+/// let mut timers = TimerSet::<&str, 8>::new();
+/// timers.insert_after(Duration::from_millis(2), "second").unwrap();
+/// timers.insert_after(Duration::from_millis(1), "first").unwrap();
+///
+/// let mut events = Events::<8>::new();
+/// let mut fired = Vec::new();
+/// while !timers.is_empty() {
+///   // No fd is ready: the wait returns at the earliest deadline.
+///   epoll.wait(&mut events, timers.timeout())?;
+///   for (_handle, key) in timers.expired() {
+///       fired.push(key);
+///   }
+/// }
+/// assert_eq!(fired, ["first", "second"]);
+/// # Ok(()) }
+/// ```
+///
+/// An idle timeout per connection, postponed on every read (O(1)):
+///
+/// ```
+/// use core::time::Duration;
+/// use rawepoll::{TimerHandle, TimerSet};
+///
+/// const IDLE: Duration = Duration::from_secs(30);
+/// struct Connection { idle: TimerHandle }
+///
+/// let mut timers = TimerSet::<usize, 1024>::new();
+/// let conn = Connection { idle: timers.insert_after(IDLE, 7).unwrap() };
+/// // ... on every read from connection 7:
+/// assert!(timers.reset_after(conn.idle, IDLE));
+/// ```
+pub struct TimerSet<K, const N: usize> {
+    clock: Clock,
+    /// Slots `0..unused` have been used at least once; the rest never.
+    unused: u32,
+    /// Head of the free list of released slots (`NONE`: empty).
+    free: u32,
+    len: u32,
+    next_seq: u64,
+    heap: [Entry; N],
+    slots: [Slot<K>; N],
+}
+
+impl<K, const N: usize> TimerSet<K, N> {
+    /// A compile-time check: a larger `N` does not build (slot indices and
+    /// the free-list end marker are `u32`s).
+    const CAPACITY_FITS: () = assert!(
+        N < NONE as usize,
+        "a TimerSet holds at most u32::MAX - 1 timers"
+    );
+
+    /// An empty set on [`Clock::Monotonic`]. No system call: a `TimerSet`
+    /// can be a `static` initializer.
+    #[inline]
+    #[must_use]
+    pub const fn new() -> Self {
+        Self::with_clock(Clock::Monotonic)
+    }
+
+    /// An empty set whose deadlines are on `clock` ([`Clock::Boottime`] to
+    /// count time spent in suspend; see [Time](TimerSet#time) on waiting
+    /// across a suspend).
+    #[inline]
+    #[must_use]
+    pub const fn with_clock(clock: Clock) -> Self {
+        let () = Self::CAPACITY_FITS;
+        TimerSet {
+            clock,
+            unused: 0,
+            free: NONE,
+            len: 0,
+            next_seq: 0,
+            heap: [Entry::EMPTY; N],
+            slots: [const { Slot::UNUSED }; N],
+        }
+    }
+
+    /// The clock the deadlines are on.
+    #[inline]
+    #[must_use]
+    pub const fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// `clock_gettime(clock)`—the set's clock now: the scale of every
+    /// deadline it takes and reports. No system call where the vDSO has
+    /// the clock (see [`Clock::now`]).
+    ///
+    /// # References
+    ///  - [clock_gettime(2)](https://man7.org/linux/man-pages/man2/clock_gettime.2.html)
+    #[inline]
+    #[must_use]
+    #[doc(alias = "clock_gettime")]
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// How many timers are pending.
+    #[inline]
+    #[must_use]
+    pub const fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether no timer is pending.
+    #[inline]
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether all `N` slots hold a timer: the next insertion fails.
+    #[inline]
+    #[must_use]
+    pub const fn is_full(&self) -> bool {
+        self.len as usize == N
+    }
+
+    /// `N`.
+    #[inline]
+    #[must_use]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Adds a timer that expires at `deadline` on the set's clock (the
+    /// scale of [`now`](TimerSet::now)); a deadline already past expires at
+    /// the next [`expired`](TimerSet::expired). No system call.
+    ///
+    /// # Errors
+    ///
+    /// [`TimerSetFull`] (`ENOSPC`) with the key, when all `N` slots hold a
+    /// timer.
+    #[inline]
+    pub fn insert_at(
+        &mut self,
+        deadline: Duration,
+        key: K,
+    ) -> core::result::Result<TimerHandle, TimerSetFull<K>> {
+        let slot = if self.free != NONE {
+            let slot = self.free;
+            self.free = self.slots[slot as usize].link;
+            slot
+        } else if (self.unused as usize) < N {
+            self.unused += 1;
+            self.unused - 1
+        } else {
+            return Err(TimerSetFull(key));
+        };
+        let when = nanos(deadline);
+        let seq = self.sequence();
+        let pos = self.len;
+        self.len += 1;
+        let s = &mut self.slots[slot as usize];
+        s.key = Some(key);
+        s.when = when;
+        s.seq = seq;
+        s.link = pos;
+        let generation = s.generation;
+        self.heap[pos as usize] = Entry { when, seq, slot };
+        self.sift_up(pos as usize);
+        Ok(TimerHandle { slot, generation })
+    }
+
+    /// Adds a timer that expires `delay` from now: reads the clock, then
+    /// [`insert_at`](TimerSet::insert_at).
+    ///
+    /// # Errors
+    ///
+    /// [`TimerSetFull`] (`ENOSPC`) with the key, when the set is full.
+    #[inline]
+    pub fn insert_after(
+        &mut self,
+        delay: Duration,
+        key: K,
+    ) -> core::result::Result<TimerHandle, TimerSetFull<K>> {
+        let deadline = self.now().saturating_add(delay);
+        self.insert_at(deadline, key)
+    }
+
+    /// Removes a pending timer and returns its key; `None` (and nothing
+    /// else happens) if the handle is stale: the timer already expired or
+    /// was cancelled.
+    #[inline]
+    pub fn cancel(&mut self, handle: TimerHandle) -> Option<K> {
+        let slot = self.live(handle)?;
+        let pos = self.slots[slot].link as usize;
+        Some(self.remove_at(pos))
+    }
+
+    /// Moves a pending timer's deadline to `deadline` (later or earlier)
+    /// and returns `true`; `false`, and nothing changes, if the handle is
+    /// stale. Among equal deadlines the timer now counts as inserted last.
+    ///
+    /// Postponing is O(1): the heap is touched only when the timer reaches
+    /// its top (see [costs](TimerSet#costs-and-why-a-heap)).
+    #[inline]
+    pub fn reset_at(&mut self, handle: TimerHandle, deadline: Duration) -> bool {
+        let Some(slot) = self.live(handle) else {
+            return false;
+        };
+        let seq = self.sequence();
+        let s = &mut self.slots[slot];
+        s.when = nanos(deadline);
+        s.seq = seq;
+        let pos = s.link as usize;
+        let moved = Entry {
+            when: s.when,
+            seq,
+            slot: slot as u32,
+        };
+        if moved.before(&self.heap[pos]) {
+            self.heap[pos] = moved;
+            self.sift_up(pos);
+        }
+        true
+    }
+
+    /// Moves a pending timer's deadline to `delay` from now: reads the
+    /// clock, then [`reset_at`](TimerSet::reset_at). `false` if the handle
+    /// is stale.
+    #[inline]
+    pub fn reset_after(&mut self, handle: TimerHandle, delay: Duration) -> bool {
+        let deadline = self.now().saturating_add(delay);
+        self.reset_at(handle, deadline)
+    }
+
+    /// Whether the handle's timer is still pending.
+    #[inline]
+    #[must_use]
+    pub fn contains(&self, handle: TimerHandle) -> bool {
+        self.live(handle).is_some()
+    }
+
+    /// The pending timer's key; `None` if the handle is stale.
+    #[inline]
+    #[must_use]
+    pub fn get(&self, handle: TimerHandle) -> Option<&K> {
+        let slot = self.live(handle)?;
+        self.slots[slot].key.as_ref()
+    }
+
+    /// The pending timer's key, to change; `None` if the handle is stale.
+    #[inline]
+    pub fn get_mut(&mut self, handle: TimerHandle) -> Option<&mut K> {
+        let slot = self.live(handle)?;
+        self.slots[slot].key.as_mut()
+    }
+
+    /// The pending timer's deadline on the set's clock; `None` if the
+    /// handle is stale.
+    #[inline]
+    #[must_use]
+    pub fn deadline(&self, handle: TimerHandle) -> Option<Duration> {
+        let slot = self.live(handle)?;
+        Some(Duration::from_nanos(self.slots[slot].when))
+    }
+
+    /// The earliest pending deadline on the set's clock; `None` when the
+    /// set is empty. No system call (`&mut self`: it may first move
+    /// postponed timers to their place).
+    #[inline]
+    pub fn next_deadline(&mut self) -> Option<Duration> {
+        self.settle();
+        if self.len == 0 {
+            None
+        } else {
+            Some(Duration::from_nanos(self.heap[0].when))
+        }
+    }
+
+    /// The [`Timeout`] until the earliest deadline, to pass to a wait:
+    /// [`Timeout::NEVER`] when the set is empty, [`Timeout::ZERO`] once a
+    /// deadline has passed, otherwise the time left to the nanosecond.
+    /// Reads the clock (vDSO).
+    #[inline]
+    pub fn timeout(&mut self) -> Timeout {
+        match self.next_deadline() {
+            None => Timeout::NEVER,
+            Some(deadline) => Timeout::from_duration(deadline.saturating_sub(self.now())),
+        }
+    }
+
+    /// Removes and returns the earliest timer whose deadline is at or
+    /// before `now` (on the set's clock), with its handle, which is stale
+    /// from here on; `None` when no deadline has come.
+    #[inline]
+    pub fn pop_expired(&mut self, now: Duration) -> Option<(TimerHandle, K)> {
+        self.settle();
+        if self.len == 0 || self.heap[0].when > nanos(now) {
+            return None;
+        }
+        let slot = self.heap[0].slot;
+        let handle = TimerHandle {
+            slot,
+            generation: self.slots[slot as usize].generation,
+        };
+        Some((handle, self.remove_at(0)))
+    }
+
+    /// The timers expired now: reads the clock once, then yields each timer
+    /// whose deadline is at or before that reading, in deadline order
+    /// (equal deadlines in insertion order), removing it. A timer the
+    /// iterator has not reached when dropped stays pending.
+    #[inline]
+    pub fn expired(&mut self) -> Expired<'_, K, N> {
+        let now = self.now();
+        Expired { set: self, now }
+    }
+
+    /// `timerfd_settime(ABSTIME)`—arms `timer` for the earliest deadline,
+    /// or disarms it when the set is empty: for a loop that waits on
+    /// something other than this set's timeout (an epoll nested in another
+    /// event loop, say). Call it after every change to the set's earliest
+    /// deadline; `timer` must be on the set's [`clock`](TimerSet::clock).
+    ///
+    /// # Errors
+    ///
+    /// What [`TimerFd::set_at`] answers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use rawepoll::{TimerFd, TimerSet};
+    /// # fn main() -> rawepoll::Result<()> {
+    /// let timer = TimerFd::new()?;
+    /// let mut timers = TimerSet::<u8, 4>::new();
+    /// timers.insert_after(Duration::from_secs(60), 1).unwrap();
+    /// timers.arm(&timer)?;
+    /// assert!(timer.time_left()?.unwrap() > Duration::from_secs(59));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # References
+    ///  - [timerfd_settime(2)](https://man7.org/linux/man-pages/man2/timerfd_settime.2.html)
+    #[inline]
+    #[doc(alias = "timerfd_settime")]
+    pub fn arm(&mut self, timer: &TimerFd) -> Result<()> {
+        match self.next_deadline() {
+            None => timer.disarm(),
+            Some(deadline) => timer.set_at(deadline, Duration::ZERO),
+        }
+    }
+
+    /// Removes every timer (dropping the keys); every handle goes stale.
+    pub fn clear(&mut self) {
+        while self.len > 0 {
+            let pos = self.len as usize - 1;
+            drop(self.remove_at(pos));
+        }
+    }
+
+    // --- internals -------------------------------------------------------
+
+    /// The slot index of a live handle.
+    #[inline]
+    fn live(&self, handle: TimerHandle) -> Option<usize> {
+        let slot = handle.slot as usize;
+        let s = self.slots.get(slot)?;
+        (s.generation == handle.generation && s.key.is_some()).then_some(slot)
+    }
+
+    #[inline]
+    fn sequence(&mut self) -> u64 {
+        let seq = self.next_seq;
+        // 2⁶⁴ insertions never happen; wrapping keeps it panic-free anyway.
+        self.next_seq = seq.wrapping_add(1);
+        seq
+    }
+
+    /// Brings postponed timers at the top to their real deadline until the
+    /// top's key is its real one: then it is the earliest of all.
+    #[inline]
+    fn settle(&mut self) {
+        while self.len > 0 {
+            let top = self.heap[0];
+            let s = &self.slots[top.slot as usize];
+            if (top.when, top.seq) == (s.when, s.seq) {
+                return;
+            }
+            self.heap[0] = Entry {
+                when: s.when,
+                seq: s.seq,
+                slot: top.slot,
+            };
+            self.sift_down(0);
+        }
+    }
+
+    /// Takes the entry at heap position `pos` out, frees its slot and
+    /// returns its key.
+    #[inline]
+    fn remove_at(&mut self, pos: usize) -> K {
+        let slot = self.heap[pos].slot as usize;
+        self.len -= 1;
+        let last = self.len as usize;
+        if pos != last {
+            let moved = self.heap[last];
+            let up = moved.before(&self.heap[pos]);
+            self.heap[pos] = moved;
+            self.slots[moved.slot as usize].link = pos as u32;
+            if up {
+                self.sift_up(pos);
+            } else {
+                self.sift_down(pos);
+            }
+        }
+        let s = &mut self.slots[slot];
+        s.generation = s.generation.wrapping_add(1);
+        s.link = self.free;
+        self.free = slot as u32;
+        // Some: the slot held a timer (every heap entry's slot does).
+        s.key.take().unwrap_or_else(|| unreachable!())
+    }
+
+    #[inline]
+    fn sift_up(&mut self, mut pos: usize) {
+        let entry = self.heap[pos];
+        while pos > 0 {
+            let parent = (pos - 1) / ARITY;
+            let p = self.heap[parent];
+            if !entry.before(&p) {
+                break;
+            }
+            self.heap[pos] = p;
+            self.slots[p.slot as usize].link = pos as u32;
+            pos = parent;
+        }
+        self.heap[pos] = entry;
+        self.slots[entry.slot as usize].link = pos as u32;
+    }
+
+    #[inline]
+    fn sift_down(&mut self, mut pos: usize) {
+        let len = self.len as usize;
+        let entry = self.heap[pos];
+        loop {
+            let first = pos * ARITY + 1;
+            if first >= len {
+                break;
+            }
+            let end = (first + ARITY).min(len);
+            let mut best = first;
+            for child in first + 1..end {
+                if self.heap[child].before(&self.heap[best]) {
+                    best = child;
+                }
+            }
+            let c = self.heap[best];
+            if !c.before(&entry) {
+                break;
+            }
+            self.heap[pos] = c;
+            self.slots[c.slot as usize].link = pos as u32;
+            pos = best;
+        }
+        self.heap[pos] = entry;
+        self.slots[entry.slot as usize].link = pos as u32;
+    }
+}
+
+/// Nanoseconds on the clock's scale; saturates after 584 years.
+#[inline]
+fn nanos(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(d.subsec_nanos()))
+}
+
+impl<K, const N: usize> Default for TimerSet<K, N> {
+    /// [`TimerSet::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K, const N: usize> fmt::Debug for TimerSet<K, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerSet")
+            .field("clock", &self.clock)
+            .field("len", &self.len)
+            .field("capacity", &N)
+            // The keys need not be Debug; the heap is internal.
+            .finish_non_exhaustive()
+    }
+}
+
+/// The iterator of [`TimerSet::expired`]: `(handle, key)` of each timer
+/// due at the clock reading taken when it was made, earliest first.
+///
+/// # Example
+///
+/// ```
+/// use core::time::Duration;
+/// use rawepoll::TimerSet;
+///
+/// let mut timers = TimerSet::<char, 4>::new();
+/// let now = timers.now();
+/// timers.insert_at(now, 'b').unwrap();
+/// timers.insert_at(now.saturating_sub(Duration::from_secs(1)), 'a').unwrap();
+/// timers.insert_at(now + Duration::from_secs(60), 'c').unwrap();
+/// let keys: Vec<char> = timers.expired().map(|(_, key)| key).collect();
+/// assert_eq!(keys, ['a', 'b']);
+/// assert_eq!(timers.len(), 1);
+/// ```
+pub struct Expired<'a, K, const N: usize> {
+    set: &'a mut TimerSet<K, N>,
+    now: Duration,
+}
+
+impl<K, const N: usize> Iterator for Expired<'_, K, N> {
+    type Item = (TimerHandle, K);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.set.pop_expired(self.now)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.set.len()))
+    }
+}
+
+impl<K, const N: usize> fmt::Debug for Expired<'_, K, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Expired")
+            .field("now", &self.now)
+            .field("pending", &self.set.len)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks the heap invariant and the slot links.
+    fn check<K, const N: usize>(set: &TimerSet<K, N>) {
+        let len = set.len as usize;
+        for pos in 0..len {
+            let e = set.heap[pos];
+            let s = &set.slots[e.slot as usize];
+            assert!(s.key.is_some());
+            assert_eq!(s.link as usize, pos);
+            assert!(
+                (e.when, e.seq) <= (s.when, s.seq),
+                "cached key later than real"
+            );
+            if pos > 0 {
+                assert!(!e.before(&set.heap[(pos - 1) / ARITY]), "heap order");
+            }
+        }
+    }
+
+    #[test]
+    fn postponed_timers_settle_at_their_real_deadline() {
+        let mut set = TimerSet::<u32, 64>::new();
+        let handles: [TimerHandle; 64] = core::array::from_fn(|i| {
+            set.insert_at(Duration::from_nanos(i as u64), i as u32)
+                .unwrap()
+        });
+        // Postpone every even timer past every odd one, several times.
+        for round in 1..4u64 {
+            for (i, h) in handles.iter().enumerate().step_by(2) {
+                assert!(set.reset_at(*h, Duration::from_nanos(1000 * round + i as u64)));
+            }
+            check(&set);
+        }
+        let mut order = [0u32; 64];
+        for slot in &mut order {
+            *slot = set.pop_expired(Duration::MAX).unwrap().1;
+            check(&set);
+        }
+        let odd_then_even: [u32; 64] = core::array::from_fn(|i| {
+            if i < 32 {
+                2 * i as u32 + 1
+            } else {
+                2 * (i as u32 - 32)
+            }
+        });
+        assert_eq!(order, odd_then_even);
+        assert!(set.is_empty());
+    }
+
+    #[test]
+    fn generation_wraps_and_old_handles_stay_stale() {
+        let mut set = TimerSet::<u8, 1>::new();
+        set.slots[0].generation = u32::MAX;
+        let old = set.insert_at(Duration::ZERO, 1).unwrap();
+        assert_eq!(old.generation, u32::MAX);
+        assert_eq!(set.cancel(old), Some(1));
+        let new = set.insert_at(Duration::ZERO, 2).unwrap();
+        assert_eq!(new.generation, 0, "wrapped");
+        assert_eq!(set.cancel(old), None);
+        assert_eq!(set.get(new), Some(&2));
+    }
+}
