@@ -180,6 +180,13 @@ impl fmt::Debug for SigSet {
 /// spawning threads (they inherit it), or a process-directed signal may be
 /// delivered to a thread that does not block it.
 ///
+/// **Child processes inherit the mask too**, across `execve`, and
+/// `std::process::Command` does not reset it: a child spawned while TERM is
+/// blocked here ignores TERM until it unblocks it itself, which most
+/// programs never do. Restore the old mask in the child with
+/// [`set_signal_mask`] in `CommandExt::pre_exec` (one system call, safe
+/// between fork and exec), as `examples/supervisor.rs` does.
+///
 /// # Errors
 ///
 /// None in practice (`EFAULT`/`EINVAL` cannot arise from this API).
