@@ -347,6 +347,13 @@ fn ops(o: &Options) {
         let dq = delayqueue_ops(active, o.rounds);
         let fd =
             allow_fds(active as u64 + 2 * BATCH as u64 + 64).then(|| timerfd_ops(active, o.rounds));
+        if fd.is_none() {
+            let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+            println!(
+                "# timerfd, {active} active: n/a, RLIMIT_NOFILE is {:?} and cannot be raised here",
+                limit.maximum
+            );
+        }
         for (i, op) in OPS.iter().enumerate() {
             let f = fd.map(|c| c[i]);
             println!(

@@ -182,7 +182,8 @@ const NONE: u32 = u32::MAX;
 /// [`reset`](TimerSet::reset_after) the timer.
 ///
 /// `N` is at most `u32::MAX - 1` (a larger one is a compile error). The set holds `N` slots and `N` heap
-/// entries inline (about `40 + size_of::<K>()` bytes per timer): a large
+/// entries inline (`48 + size_of::<Option<K>>()` bytes per timer on 64-bit
+/// targets): a large
 /// set belongs in a `static` or a `Box`, or on a thread with a big stack.
 ///
 /// # Costs, and why a heap
@@ -208,12 +209,12 @@ const NONE: u32 = u32::MAX;
 /// nanosecond deadline `epoll_pwait2` can wait for; a hierarchical wheel
 /// with fine ticks needs several levels and cascades. tokio's `DelayQueue`
 /// is such a wheel (millisecond ticks): in the `timer_bench` example it
-/// costs 2–40× more per insert, cancel and reset than this heap, and its
-/// expiry is as cheap only at 100,000 timers.
+/// cost 2–25× more per insert, cancel and reset than this heap, and
+/// 1.3–1.9× more per expiry (BENCHMARKS.md, "Timers").
 ///
 /// Why four children: measured with `timer_bench` at 2, 4 and 8 children
-/// (ns per operation, medians of three runs, 1,000 / 100,000 timers
-/// active):
+/// (ns per operation, typical of three interleaved runs, 1,000 / 100,000
+/// timers active):
 ///
 /// | children | insert | cancel | reset | expire |
 /// |---|---|---|---|---|
@@ -235,9 +236,9 @@ const NONE: u32 = u32::MAX;
 /// may end it up to that late, to batch wake-ups (50 µs by default, set
 /// with `prctl(PR_SET_TIMERSLACK)`; at least 0.1% of the timeout). A
 /// timerfd is not. Measured by `timer_bench` (10,000 timers over 5 s,
-/// default slack), the p50 / p99 lateness was 78 / 129 µs waiting on
-/// [`timeout`](TimerSet::timeout), 28 / 74 µs driving one `TimerFd` with
-/// [`arm`](TimerSet::arm), and 1,047 / 1,967 µs for tokio's `sleep`. With
+/// default slack), the p50 / p99 lateness was 87 / 188 µs waiting on
+/// [`timeout`](TimerSet::timeout), 32 / 82 µs driving one `TimerFd` with
+/// [`arm`](TimerSet::arm), and 1,062 / 1,970 µs for tokio's `sleep`. With
 /// the slack at 1 ns, waiting on the timeout matched the timerfd (27 / 78
 /// µs).
 ///
