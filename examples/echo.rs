@@ -84,13 +84,10 @@ pub fn serve<const N: usize>(listener: TcpListener, stop: Option<EventFd>) -> io
             Err(e) => return Err(e.into()),
         }
         let mut stop_now = false;
-        let mut failure = None;
-        registry.dispatch(&events, |reg, token, event| {
+        // The first error ends the batch and the server, through `?`.
+        registry.try_dispatch(&events, |reg, token, event| {
             if token == listener_token {
-                if let Err(e) = accept_all(reg, listener_token, &mut stats) {
-                    failure = Some(e);
-                }
-                return;
+                return accept_all(reg, listener_token, &mut stats);
             }
             let done = match reg.get_mut(token) {
                 Some(Source::Stop(_)) => {
@@ -107,10 +104,8 @@ pub fn serve<const N: usize>(listener: TcpListener, stop: Option<EventFd>) -> io
                 // Deleted from the epoll first, then closed by the drop.
                 drop(reg.remove(token));
             }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
+            Ok(())
+        })?;
         if stop_now {
             stats.stale_events = registry.stale_events();
             return Ok(stats);

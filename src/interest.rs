@@ -22,6 +22,27 @@ use rustix::event::epoll::EventFlags;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Token(pub u64);
 
+impl Token {
+    /// The bit every [`Registry`](crate::Registry) token has set, and no
+    /// token below `1 << 63` has: pick your own tokens below it and they
+    /// never collide with a registry's in the same epoll.
+    pub const REGISTRY_BIT: u64 = 1 << 63;
+
+    /// Whether this token is in the range registries hand out (its top bit
+    /// is set). Says nothing about whether it is live.
+    ///
+    /// ```
+    /// use rawepoll::Token;
+    /// assert!(!Token(0).is_registry());
+    /// assert!(Token(Token::REGISTRY_BIT | 5).is_registry());
+    /// ```
+    #[inline]
+    #[must_use]
+    pub const fn is_registry(self) -> bool {
+        self.0 & Self::REGISTRY_BIT != 0
+    }
+}
+
 impl From<u64> for Token {
     #[inline]
     fn from(value: u64) -> Self {

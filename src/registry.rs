@@ -32,10 +32,17 @@ use rustix::io::Errno;
 use crate::epoll::Epoll;
 use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
-use crate::timeout::Timeout;
+use crate::sigset::SigSet;
+use crate::timeout::{Deadline, Timeout};
 use crate::Result;
 
 const NO_SLOT: u32 = u32::MAX;
+
+/// Generations are 31 bits: the token's top bit is [`Token::REGISTRY_BIT`].
+#[inline]
+pub(crate) const fn next_generation(generation: u32) -> u32 {
+    generation.wrapping_add(1) & 0x7fff_ffff
+}
 
 enum Entry<S> {
     Occupied(S),
@@ -61,9 +68,10 @@ struct Slot<S> {
 /// }
 /// # Ok(()) }
 /// ```
-pub enum InsertError<S> {
-    /// All `N` slots are taken.
-    Full(S),
+pub enum InsertError<S, F = S> {
+    /// All `N` slots are taken: the source, or for
+    /// [`insert_with`](Registry::insert_with) the closure that was not run.
+    Full(F),
     /// `epoll_ctl(ADD)` failed with this errno (see [`Epoll::add`]).
     Errno(Errno, S),
 }
@@ -75,7 +83,9 @@ impl<S> InsertError<S> {
             InsertError::Full(s) | InsertError::Errno(_, s) => s,
         }
     }
+}
 
+impl<S, F> InsertError<S, F> {
     /// The errno: `ENOSPC` for a full registry (as the kernel says for a
     /// full epoll), otherwise what `epoll_ctl` answered.
     pub fn errno(&self) -> Errno {
@@ -84,9 +94,17 @@ impl<S> InsertError<S> {
             InsertError::Errno(e, _) => *e,
         }
     }
+
+    #[inline]
+    fn map_full<G>(self, f: impl FnOnce(F) -> G) -> InsertError<S, G> {
+        match self {
+            InsertError::Full(make) => InsertError::Full(f(make)),
+            InsertError::Errno(e, s) => InsertError::Errno(e, s),
+        }
+    }
 }
 
-impl<S> fmt::Debug for InsertError<S> {
+impl<S, F> fmt::Debug for InsertError<S, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InsertError::Full(_) => f.write_str("Full"),
@@ -95,7 +113,7 @@ impl<S> fmt::Debug for InsertError<S> {
     }
 }
 
-impl<S> fmt::Display for InsertError<S> {
+impl<S, F> fmt::Display for InsertError<S, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InsertError::Full(_) => f.write_str("registry full"),
@@ -105,7 +123,16 @@ impl<S> fmt::Display for InsertError<S> {
 }
 
 #[cfg(feature = "std")]
-impl<S> std::error::Error for InsertError<S> {}
+impl<S, F> std::error::Error for InsertError<S, F> {}
+
+#[cfg(feature = "std")]
+impl<S, F> From<InsertError<S, F>> for std::io::Error {
+    /// The [`errno`](InsertError::errno) (`ENOSPC` when full); the source
+    /// is dropped, which closes it.
+    fn from(e: InsertError<S, F>) -> Self {
+        std::io::Error::from_raw_os_error(e.errno().raw_os_error())
+    }
+}
 
 /// Up to `N` sources of type `S`, registered in an [`Epoll`] it owns, each
 /// under a token that packs its slot and a generation.
@@ -123,8 +150,12 @@ impl<S> std::error::Error for InsertError<S> {}
 ///   live source and drops events whose token is stale, counting them in
 ///   [`stale_events`](Registry::stale_events).
 ///
-/// Tokens: slot index in the low 32 bits, generation in the high 32 bits.
-/// A generation wraps after 2³² removals from one slot; only an event that
+/// Tokens: slot index in the low 32 bits, generation in bits 32 to 62, and
+/// [`Token::REGISTRY_BIT`] (bit 63) set, so a registry's tokens never
+/// collide with the small tokens you pick for your own fds in the same
+/// epoll: every token below `1 << 63` is yours, and
+/// [`try_dispatch`](Registry::try_dispatch) hands you its events.
+/// A generation wraps after 2³¹ removals from one slot; only an event that
 /// old could be mistaken for a new one.
 ///
 /// # Example
@@ -232,15 +263,15 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     }
 
     #[inline]
-    fn token(index: u32, generation: u32) -> Token {
-        Token(u64::from(generation) << 32 | u64::from(index))
+    pub(crate) const fn token(index: u32, generation: u32) -> Token {
+        Token(Token::REGISTRY_BIT | (generation as u64) << 32 | index as u64)
     }
 
     /// The slot index of `token`, if it names a live source.
     #[inline]
     fn live_index(&self, token: Token) -> Option<usize> {
         let index = (token.0 & 0xffff_ffff) as usize;
-        let generation = (token.0 >> 32) as u32;
+        let generation = (token.0 >> 32) as u32 ^ (1 << 31);
         match self.slots.get(index) {
             Some(Slot {
                 generation: g,
@@ -267,6 +298,49 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         source: S,
         interest: Interest,
     ) -> core::result::Result<Token, InsertError<S>> {
+        self.insert_with(|_| source, interest)
+            .map_err(|e| e.map_full(|make| make(Token(0))))
+    }
+
+    /// `epoll_ctl(ADD)`—Makes the source with its own token (for a source
+    /// that must know it: a connection that logs it, a timer keyed by it),
+    /// registers it for `interest` and keeps it; returns the token.
+    ///
+    /// `make` runs only once a slot is free: when the registry is full it
+    /// is handed back unrun in [`InsertError::Full`].
+    ///
+    /// # Errors
+    ///
+    /// [`InsertError::Full`] with `make` when all `N` slots are taken;
+    /// [`InsertError::Errno`] with the made source and what `epoll_ctl`
+    /// answered. Either way nothing changes in the registry.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{EventFd, Interest, Registry, Token};
+    /// struct Named { token: Token, fd: EventFd }
+    /// impl rawepoll::AsFd for Named {
+    ///     fn as_fd(&self) -> rawepoll::BorrowedFd<'_> { self.fd.as_fd() }
+    /// }
+    /// # fn main() -> rawepoll::Result<()> {
+    /// let mut registry = Registry::<Named, 4>::new()?;
+    /// let fd = EventFd::new()?;
+    /// let token = registry
+    ///     .insert_with(|token| Named { token, fd }, Interest::READABLE)
+    ///     .map_err(|e| e.errno())?;
+    /// assert_eq!(registry.get(token).unwrap().token, token);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # References
+    ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    #[inline]
+    pub fn insert_with<F: FnOnce(Token) -> S>(
+        &mut self,
+        make: F,
+        interest: Interest,
+    ) -> core::result::Result<Token, InsertError<S, F>> {
         // Find the slot first, register, and only then take the slot, so a
         // failed registration changes nothing.
         let (index, generation) = if self.free_head != NO_SLOT {
@@ -275,9 +349,10 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         } else if self.slots.len() < N {
             (self.slots.len() as u32, 0)
         } else {
-            return Err(InsertError::Full(source));
+            return Err(InsertError::Full(make));
         };
         let token = Self::token(index, generation);
+        let source = make(token);
         if let Err(e) = self.epoll.add(&source, token, interest) {
             return Err(InsertError::Errno(e, source));
         }
@@ -351,7 +426,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         let index = self.live_index(token)?;
         let slot = &mut self.slots[index];
         let entry = core::mem::replace(&mut slot.entry, Entry::Vacant(self.free_head));
-        slot.generation = slot.generation.wrapping_add(1);
+        slot.generation = next_generation(slot.generation);
         self.free_head = index as u32;
         self.len -= 1;
         match entry {
@@ -428,6 +503,122 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         self.epoll.wait(events, timeout)
     }
 
+    /// [`Epoll::pwait`] on the registry's epoll: the wait with `mask` as
+    /// the signal mask.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::pwait`].
+    ///
+    /// # References
+    ///  - [epoll_pwait(2)](https://man7.org/linux/man-pages/man2/epoll_pwait.2.html)
+    #[inline]
+    pub fn pwait<const M: usize>(
+        &self,
+        events: &mut Events<M>,
+        timeout: Timeout,
+        mask: &SigSet,
+    ) -> Result<usize> {
+        self.epoll.pwait(events, timeout, mask)
+    }
+
+    /// [`Epoll::wait_deadline`] on the registry's epoll: `EINTR` retried
+    /// with the time left.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::wait_deadline`].
+    #[inline]
+    pub fn wait_deadline<const M: usize>(
+        &self,
+        events: &mut Events<M>,
+        deadline: Deadline,
+    ) -> Result<usize> {
+        self.epoll.wait_deadline(events, deadline)
+    }
+
+    /// [`Epoll::wait_uninterrupted`] on the registry's epoll.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::wait_uninterrupted`].
+    #[inline]
+    pub fn wait_uninterrupted<const M: usize>(
+        &self,
+        events: &mut Events<M>,
+        timeout: Timeout,
+    ) -> Result<usize> {
+        self.epoll.wait_uninterrupted(events, timeout)
+    }
+
+    /// Hands each event of `events` to `handler`, stopping at the first
+    /// error, which it returns: the loop's `?` works inside the handler.
+    ///
+    /// * An event whose token names a live source reaches `handler` with
+    ///   that token.
+    /// * An event whose token is not a registry's (below
+    ///   [`Token::REGISTRY_BIT`]: the fds you added yourself to
+    ///   [`epoll`](Registry::epoll) under tokens you picked) reaches
+    ///   `handler` too, with that token, for which [`get`](Registry::get)
+    ///   answers `None`.
+    /// * An event for a removed source is dropped and counted in
+    ///   [`stale_events`](Registry::stale_events).
+    ///
+    /// After an error, the rest of the batch is not handled: a
+    /// level-triggered fd reports its readiness again at the next wait; an
+    /// edge-triggered or one-shot one does not, so treat an error as the end
+    /// of the loop (or of that source) there. Returns how many events were
+    /// handled.
+    ///
+    /// # Errors
+    ///
+    /// The first error `handler` returns.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{EventFd, Events, Interest, Registry, Timeout, Token};
+    /// # fn main() -> rawepoll::Result<()> {
+    /// const WAKER: Token = Token(1); // our own: below Token::REGISTRY_BIT
+    /// let mut registry = Registry::<EventFd, 16>::new()?;
+    /// let waker = EventFd::new()?;
+    /// registry.epoll().add(&waker, WAKER, Interest::READABLE)?;
+    /// let conn = registry.insert(EventFd::new()?, Interest::READABLE).map_err(|e| e.errno())?;
+    /// registry.get(conn).unwrap().notify()?;
+    /// waker.notify()?;
+    ///
+    /// let mut events = Events::<8>::new();
+    /// registry.wait(&mut events, Timeout::ZERO)?;
+    /// let mut woken = false;
+    /// let handled = registry.try_dispatch(&events, |reg, token, _event| {
+    ///     match token {
+    ///         WAKER => woken = waker.drain()? > 0,
+    ///         token => drop(reg.get(token).unwrap().drain()?),
+    ///     }
+    ///     Ok::<(), rawepoll::Errno>(())
+    /// })?;
+    /// assert_eq!((handled, woken), (2, true));
+    /// # Ok(()) }
+    /// ```
+    #[inline]
+    pub fn try_dispatch<const M: usize, E>(
+        &mut self,
+        events: &Events<M>,
+        mut handler: impl FnMut(&mut Self, Token, Event) -> core::result::Result<(), E>,
+    ) -> core::result::Result<usize, E> {
+        let mut count = 0;
+        for event in events {
+            let token = event.token();
+            if token.is_registry() && !self.contains(token) {
+                self.stale += 1;
+                continue;
+            }
+            handler(self, token, event)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Hands each event of `events` to `handler` with the registry and the
     /// event's token, if the token still names a live source; drops (and
     /// counts) the others.
@@ -478,15 +669,20 @@ mod tests {
         let mut reg = Registry::<EventFd, 2>::new().unwrap();
         reg.insert(EventFd::new().unwrap(), Interest::READABLE)
             .unwrap();
-        // Age slot 0 to the last generation before wrapping.
-        reg.slots[0].generation = u32::MAX;
-        let old = Registry::<EventFd, 2>::token(0, u32::MAX);
+        // Age slot 0 to the last generation before wrapping (31 bits).
+        reg.slots[0].generation = 0x7fff_ffff;
+        let old = Registry::<EventFd, 2>::token(0, 0x7fff_ffff);
+        assert_eq!(
+            old,
+            Token(u64::MAX >> 32 << 32),
+            "top bit, full generation, slot 0"
+        );
         assert!(reg.contains(old));
         let source = reg.remove(old).unwrap();
         assert_eq!(reg.slots[0].generation, 0, "wrapped to 0");
         assert!(!reg.contains(old));
         let new = reg.insert(source, Interest::READABLE).unwrap();
-        assert_eq!(new, Token(0), "slot 0, generation 0");
+        assert_eq!(new, Token(Token::REGISTRY_BIT), "slot 0, generation 0");
         assert!(reg.get(old).is_none());
         assert!(reg.get(new).is_some());
         assert_eq!(reg.modify(old, Interest::READABLE), Err(Errno::NOENT));

@@ -204,3 +204,145 @@ fn iteration_and_len() {
     assert_eq!(reg.len(), 3);
     assert!(format!("{reg:?}").contains("len: 3"));
 }
+
+#[test]
+fn registry_tokens_never_collide_with_small_hand_picked_ones() {
+    let mut reg = Registry::<EventFd, 8>::new().unwrap();
+    let mine = EventFd::new().unwrap();
+    reg.epoll()
+        .add(&mine, Token(0), Interest::READABLE)
+        .unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..8 {
+        let t = reg
+            .insert(EventFd::new().unwrap(), Interest::READABLE)
+            .unwrap();
+        assert!(t.is_registry() && t.0 >= Token::REGISTRY_BIT, "{t:?}");
+        tokens.push(t);
+    }
+    // Churn the generations: still in the registry's range.
+    for round in 0..100 {
+        let t = tokens[round % 8];
+        let fd = reg.remove(t).unwrap();
+        tokens[round % 8] = reg.insert(fd, Interest::READABLE).unwrap();
+        assert!(tokens[round % 8].is_registry());
+    }
+    assert!(!reg.contains(Token(0)) && reg.get(Token(0)).is_none());
+}
+
+#[test]
+fn try_dispatch_hands_foreign_tokens_through_and_stops_at_the_first_error() {
+    let mut reg = Registry::<EventFd, 8>::new().unwrap();
+    let mine = EventFd::new().unwrap();
+    reg.epoll()
+        .add(&mine, Token(5), Interest::READABLE)
+        .unwrap();
+    let a = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
+    let b = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
+    for t in [a, b] {
+        reg.get(t).unwrap().notify().unwrap();
+    }
+    mine.notify().unwrap();
+    let mut events = Events::<8>::new();
+    assert_eq!(reg.wait(&mut events, Timeout::ZERO).unwrap(), 3);
+
+    // Everything, foreign included, when nothing fails.
+    let mut seen = Vec::new();
+    let n = reg
+        .try_dispatch(&events, |reg, token, _| {
+            seen.push((token, reg.contains(token)));
+            Ok::<_, Errno>(())
+        })
+        .unwrap();
+    assert_eq!(n, 3);
+    seen.sort();
+    assert_eq!(seen, [(Token(5), false), (a, true), (b, true)]);
+
+    // The first error ends the batch and comes back.
+    let mut calls = 0;
+    let err = reg
+        .try_dispatch(&events, |_, _, _| {
+            calls += 1;
+            Err::<(), _>("stop")
+        })
+        .unwrap_err();
+    assert_eq!((err, calls), ("stop", 1));
+
+    // A removed source's event is dropped and counted, never handed on.
+    let stale_before = reg.stale_events();
+    drop(reg.remove(a));
+    let n = reg
+        .try_dispatch(&events, |_, token, _| {
+            assert_ne!(token, a);
+            Ok::<_, Errno>(())
+        })
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(reg.stale_events(), stale_before + 1);
+}
+
+#[test]
+fn insert_with_gives_the_source_its_token_and_a_full_registry_does_not_run_it() {
+    struct Named(Token, EventFd);
+    impl rawepoll::AsFd for Named {
+        fn as_fd(&self) -> rawepoll::BorrowedFd<'_> {
+            self.1.as_fd()
+        }
+    }
+    let mut reg = Registry::<Named, 1>::new().unwrap();
+    let t = reg
+        .insert_with(|t| Named(t, EventFd::new().unwrap()), Interest::READABLE)
+        .map_err(|e| e.errno())
+        .unwrap();
+    assert_eq!(reg.get(t).unwrap().0, t);
+    let mut ran = false;
+    match reg.insert_with(
+        |t| {
+            ran = true;
+            Named(t, EventFd::new().unwrap())
+        },
+        Interest::READABLE,
+    ) {
+        Err(InsertError::Full(_make)) => {}
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert!(!ran, "made a source it had no slot for");
+}
+
+#[cfg(feature = "std")]
+#[test]
+fn insert_errors_convert_into_io_errors() {
+    fn fill() -> std::io::Result<()> {
+        let mut reg = Registry::<EventFd, 1>::new()?;
+        reg.insert(EventFd::new()?, Interest::READABLE)?;
+        reg.insert(EventFd::new()?, Interest::READABLE)?;
+        Ok(())
+    }
+    assert_eq!(
+        fill().unwrap_err().raw_os_error(),
+        Some(Errno::NOSPC.raw_os_error())
+    );
+}
+
+#[test]
+fn every_wait_flavour_is_passed_through() {
+    let mut reg = Registry::<EventFd, 2>::new().unwrap();
+    let t = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
+    reg.get(t).unwrap().notify().unwrap();
+    let mut events = Events::<2>::new();
+    let mask = rawepoll::signal_mask().unwrap();
+    assert_eq!(reg.pwait(&mut events, Timeout::ZERO, &mask).unwrap(), 1);
+    let deadline = rawepoll::Deadline::after(Timeout::from_millis(10));
+    assert_eq!(reg.wait_deadline(&mut events, deadline).unwrap(), 1);
+    assert_eq!(
+        reg.wait_uninterrupted(&mut events, Timeout::ZERO).unwrap(),
+        1
+    );
+    assert_eq!(events.get(0).unwrap().token(), t);
+}
