@@ -38,10 +38,15 @@ use crate::Result;
 
 const NO_SLOT: u32 = u32::MAX;
 
-/// Generations are 31 bits: the token's top bit is [`Token::REGISTRY_BIT`].
+/// A slot's generation is stored as its tokens' high 32 bits: 31 bits of
+/// generation under the top bit ([`Token::REGISTRY_BIT`]), so checking a
+/// token is one 32-bit compare.
+pub(crate) const FIRST_GENERATION: u32 = (Token::REGISTRY_BIT >> 32) as u32;
+
+/// The next generation: 31 bits that wrap, the top bit kept.
 #[inline]
 pub(crate) const fn next_generation(generation: u32) -> u32 {
-    generation.wrapping_add(1) & 0x7fff_ffff
+    generation.wrapping_add(1) | FIRST_GENERATION
 }
 
 enum Entry<S> {
@@ -264,14 +269,14 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
 
     #[inline]
     pub(crate) const fn token(index: u32, generation: u32) -> Token {
-        Token(Token::REGISTRY_BIT | (generation as u64) << 32 | index as u64)
+        Token((generation as u64) << 32 | index as u64)
     }
 
     /// The slot index of `token`, if it names a live source.
     #[inline]
     fn live_index(&self, token: Token) -> Option<usize> {
         let index = (token.0 & 0xffff_ffff) as usize;
-        let generation = (token.0 >> 32) as u32 ^ (1 << 31);
+        let generation = (token.0 >> 32) as u32;
         match self.slots.get(index) {
             Some(Slot {
                 generation: g,
@@ -347,7 +352,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             let i = self.free_head;
             (i, self.slots[i as usize].generation)
         } else if self.slots.len() < N {
-            (self.slots.len() as u32, 0)
+            (self.slots.len() as u32, FIRST_GENERATION)
         } else {
             return Err(InsertError::Full(make));
         };
@@ -670,8 +675,8 @@ mod tests {
         reg.insert(EventFd::new().unwrap(), Interest::READABLE)
             .unwrap();
         // Age slot 0 to the last generation before wrapping (31 bits).
-        reg.slots[0].generation = 0x7fff_ffff;
-        let old = Registry::<EventFd, 2>::token(0, 0x7fff_ffff);
+        reg.slots[0].generation = u32::MAX;
+        let old = Registry::<EventFd, 2>::token(0, u32::MAX);
         assert_eq!(
             old,
             Token(u64::MAX >> 32 << 32),
@@ -679,7 +684,10 @@ mod tests {
         );
         assert!(reg.contains(old));
         let source = reg.remove(old).unwrap();
-        assert_eq!(reg.slots[0].generation, 0, "wrapped to 0");
+        assert_eq!(
+            reg.slots[0].generation, FIRST_GENERATION,
+            "wrapped to the first"
+        );
         assert!(!reg.contains(old));
         let new = reg.insert(source, Interest::READABLE).unwrap();
         assert_eq!(new, Token(Token::REGISTRY_BIT), "slot 0, generation 0");
