@@ -158,9 +158,16 @@ mod probe;
 #[cfg(not(rawepoll_unsupported))]
 mod registry;
 #[cfg(not(rawepoll_unsupported))]
+mod shared_registry;
+#[cfg(not(rawepoll_unsupported))]
 mod sigset;
+// The futex lock and once-cell of SharedRegistry: with `sys`, the only
+// module with `unsafe` code, each block with its `// SAFETY:`.
 #[cfg(not(rawepoll_unsupported))]
 mod source;
+#[cfg(not(rawepoll_unsupported))]
+#[allow(unsafe_code)]
+mod sync;
 #[cfg(not(rawepoll_unsupported))]
 #[allow(unsafe_code)]
 mod sys;
@@ -176,6 +183,7 @@ pub use crate::{
     fd::{set_nonblocking, AsBorrowedFd},
     interest::{CreateFlags, Interest, Token},
     registry::{InsertError, Registry},
+    shared_registry::{SharedRegistry, SlotGuard, Target},
     sigset::{block_signals, set_signal_mask, signal_mask, unblock_signals, SigSet},
     source::eventfd::EventFd,
     source::pidfd::{pidfd_nonblock_available, ExitStatus, PidFd},

@@ -1,0 +1,671 @@
+//! A [`Registry`](crate::Registry) for many threads: [`SharedRegistry`],
+//! every method through `&self`, a lock per source and none across a wait.
+
+use core::fmt;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+use rustix::fd::AsFd;
+use rustix::io::Errno;
+
+use crate::epoll::Epoll;
+use crate::event::{Event, Events};
+use crate::interest::{Interest, Token};
+use crate::registry::{next_generation, InsertError, FIRST_GENERATION};
+use crate::sigset::SigSet;
+use crate::sync::{Lock, LockGuard, Once};
+use crate::timeout::{Deadline, Timeout};
+use crate::Result;
+
+const NO_SLOT: u32 = u32::MAX;
+
+/// What a slot's lock protects.
+struct Inner<S> {
+    /// The high word of the slot's tokens (see `registry::FIRST_GENERATION`).
+    generation: u32,
+    source: Option<S>,
+}
+
+struct Slot<S> {
+    /// The next free slot while this one is free; read and written only
+    /// under the free list's lock.
+    next_free: AtomicU32,
+    inner: Lock<Inner<S>>,
+}
+
+impl<S> Slot<S> {
+    const fn vacant() -> Slot<S> {
+        Slot {
+            next_free: AtomicU32::new(NO_SLOT),
+            inner: Lock::new(Inner {
+                generation: FIRST_GENERATION,
+                source: None,
+            }),
+        }
+    }
+}
+
+/// The free list: released slots, then slots never used (`unused..N`).
+struct Free {
+    head: u32,
+    unused: u32,
+}
+
+/// Up to `N` sources of type `S` in one epoll, for any number of threads at
+/// once: each inserts, removes, re-arms and waits through `&self`, with
+/// [`Registry`](crate::Registry)'s guarantee that an event for a removed
+/// source never reaches the source that reused its slot or fd number,
+/// whichever thread removed it.
+///
+/// A source is reached through a [`SlotGuard`], which holds that source's
+/// lock: [`lock`](SharedRegistry::lock) by token, or the guard
+/// [`try_dispatch`](SharedRegistry::try_dispatch) hands the handler. The
+/// guard checks the token's generation *under the lock*, so a source
+/// removed by another thread between the wait and the handler is never
+/// handed out; its event is dropped and counted
+/// ([`stale_events`](SharedRegistry::stale_events)).
+///
+/// # What contends, and on what
+///
+/// * **Waits take no lock.** Any number of threads wait at once; the
+///   kernel serializes only its own short ready-list lock in the epoll.
+/// * **One source, one lock.** Handling, re-arming (`MOD`) or removing a
+///   source takes that source's lock (a futex word per slot: an atomic
+///   exchange when free, a sleep when another thread holds it). Two
+///   sources never contend, except that neighbouring slots share a cache
+///   line. Hold one guard at a time: two threads that each hold one source
+///   and ask for the other's deadlock.
+/// * **Insert and remove** also take the free list's lock, for a few
+///   instructions and no system call: the one lock every thread shares. A
+///   server accepting hundreds of thousands of connections a second on
+///   many cores would feel it first; `len` is an atomic counter.
+/// * **Give each event to one thread**: register with
+///   [`Interest::ONESHOT`] and re-arm with [`SlotGuard::rearm`] after
+///   handling (the pattern of `examples/echo_threads.rs`), or with
+///   [`Interest::EDGE`] and accept that two threads may get events for
+///   one source (the lock serializes them). Level-triggered wakes every
+///   waiting thread for the same readiness.
+///
+/// # Construction
+///
+/// [`new`](SharedRegistry::new) is a `const fn` and makes no system call:
+/// the registry can be a `static`, built at compile time however large `N`
+/// is, and creates its epoll on first use. With `std`,
+/// [`new_boxed`](SharedRegistry::new_boxed) builds one on the heap in
+/// place, never on the stack. Each slot is a few words (16 bytes for a
+/// `TcpStream` on 64-bit targets).
+///
+/// Tokens are [`Registry`](crate::Registry)'s: the top bit
+/// ([`Token::REGISTRY_BIT`]) set, a 31-bit generation and the slot. Tokens
+/// below `1 << 63` are yours, for fds you add to
+/// [`epoll`](SharedRegistry::epoll) yourself.
+///
+/// # Example
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use rawepoll::{EventFd, Events, Interest, SharedRegistry, Target, Timeout};
+///
+/// static REGISTRY: SharedRegistry<EventFd, 1024> = SharedRegistry::new();
+///
+/// # fn main() -> rawepoll::Result<()> {
+/// let oneshot = Interest::READABLE | Interest::ONESHOT;
+/// let tokens: Vec<_> = (0..8)
+///     .map(|_| REGISTRY.insert(EventFd::new().unwrap(), oneshot).unwrap())
+///     .collect();
+/// let handled = AtomicUsize::new(0);
+/// std::thread::scope(|s| {
+///     for _ in 0..2 {
+///         s.spawn(|| -> rawepoll::Result<()> {
+///             let mut events = Events::<8>::new();
+///             while handled.load(Ordering::Relaxed) < 8 {
+///                 REGISTRY.wait(&mut events, Timeout::from_millis(10))?;
+///                 REGISTRY.try_dispatch(&events, |target, _event| {
+///                     if let Target::Source(fd) = target {
+///                         fd.drain()?;
+///                         handled.fetch_add(1, Ordering::Relaxed);
+///                         fd.rearm(oneshot)?; // one thread per event
+///                     }
+///                     Ok::<(), rawepoll::Errno>(())
+///                 })?;
+///             }
+///             Ok(())
+///         });
+///     }
+///     for t in &tokens {
+///         REGISTRY.lock(*t).unwrap().notify().unwrap();
+///     }
+/// });
+/// assert_eq!(handled.load(Ordering::Relaxed), 8);
+/// for t in tokens {
+///     drop(REGISTRY.remove(t)); // deleted from the epoll, then closed
+/// }
+/// # Ok(()) }
+/// ```
+pub struct SharedRegistry<S, const N: usize> {
+    epoll: Once<Epoll>,
+    free: Lock<Free>,
+    len: AtomicUsize,
+    stale: AtomicUsize,
+    slots: [Slot<S>; N],
+}
+
+impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
+    const CHECK_N: () = assert!(
+        N > 0 && N < NO_SLOT as usize,
+        "SharedRegistry<S, N>: N must be between 1 and u32::MAX - 1"
+    );
+
+    /// An empty registry. No system call: its epoll is created
+    /// (`epoll_create1(EPOLL_CLOEXEC)`) by the first method that needs it,
+    /// which reports that call's error. A `const fn`, for a `static`.
+    #[inline]
+    #[must_use]
+    pub const fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CHECK_N;
+        SharedRegistry {
+            epoll: Once::new(),
+            free: Lock::new(Free {
+                head: NO_SLOT,
+                unused: 0,
+            }),
+            len: AtomicUsize::new(0),
+            stale: AtomicUsize::new(0),
+            slots: [const { Slot::vacant() }; N],
+        }
+    }
+
+    /// An empty registry that registers its sources in `epoll` (which
+    /// should have nothing else registered under tokens with
+    /// [`Token::REGISTRY_BIT`] set).
+    #[inline]
+    #[must_use]
+    pub const fn with_epoll(epoll: Epoll) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CHECK_N;
+        SharedRegistry {
+            epoll: Once::with(epoll),
+            free: Lock::new(Free {
+                head: NO_SLOT,
+                unused: 0,
+            }),
+            len: AtomicUsize::new(0),
+            stale: AtomicUsize::new(0),
+            slots: [const { Slot::vacant() }; N],
+        }
+    }
+
+    /// The epoll instance, created now if it was not yet.
+    ///
+    /// # Errors
+    ///
+    /// What `epoll_create1` answered, if it had to be created now
+    /// (`EMFILE`, `ENFILE`, `ENOMEM`); the next call tries again.
+    #[inline]
+    pub fn epoll(&self) -> Result<&Epoll> {
+        self.epoll.get_or_try_init(Epoll::new)
+    }
+
+    /// How many sources are registered.
+    #[inline]
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Whether no source is registered.
+    #[inline]
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `N`: the most sources it can hold.
+    #[inline]
+    #[must_use]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// How many events dispatch has dropped because their token named a
+    /// removed source (summed over all threads).
+    #[inline]
+    #[must_use]
+    pub fn stale_events(&self) -> u64 {
+        self.stale.load(Ordering::Relaxed) as u64
+    }
+
+    /// Takes a free slot off the free list.
+    #[inline]
+    fn take_slot(&self) -> Option<u32> {
+        let mut free = self.free.lock();
+        if free.head != NO_SLOT {
+            let index = free.head;
+            free.head = self.slots[index as usize].next_free.load(Ordering::Relaxed);
+            Some(index)
+        } else if (free.unused as usize) < N {
+            free.unused += 1;
+            Some(free.unused - 1)
+        } else {
+            None
+        }
+    }
+
+    /// Puts a slot back on the free list.
+    #[inline]
+    fn release_slot(&self, index: u32) {
+        let mut free = self.free.lock();
+        self.slots[index as usize]
+            .next_free
+            .store(free.head, Ordering::Relaxed);
+        free.head = index;
+    }
+
+    /// `epoll_ctl(ADD)`—Registers `source` for `interest` and keeps it;
+    /// returns its token. Other threads may wait, insert and remove
+    /// meanwhile; an event for the new source may reach another thread's
+    /// dispatch before this call returns.
+    ///
+    /// # Errors
+    ///
+    /// [`InsertError::Full`] when all `N` slots are taken;
+    /// [`InsertError::Errno`] with what `epoll_ctl` (or creating the epoll)
+    /// answered. Either way the source is handed back, untouched.
+    ///
+    /// # References
+    ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    #[inline]
+    pub fn insert(
+        &self,
+        source: S,
+        interest: Interest,
+    ) -> core::result::Result<Token, InsertError<S>> {
+        self.insert_with(|_| source, interest).map_err(|e| match e {
+            InsertError::Full(make) => InsertError::Full(make(Token(0))),
+            InsertError::Errno(e, s) => InsertError::Errno(e, s),
+        })
+    }
+
+    /// `epoll_ctl(ADD)`—Makes the source with its own token, registers it
+    /// and keeps it; returns the token. `make` runs under the new slot's
+    /// lock, only once a slot is free.
+    ///
+    /// # Errors
+    ///
+    /// [`InsertError::Full`] with `make`, unrun, when all `N` slots are
+    /// taken; [`InsertError::Errno`] with the made source and what
+    /// `epoll_ctl` (or creating the epoll) answered.
+    ///
+    /// # References
+    ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    #[inline]
+    pub fn insert_with<F: FnOnce(Token) -> S>(
+        &self,
+        make: F,
+        interest: Interest,
+    ) -> core::result::Result<Token, InsertError<S, F>> {
+        let Some(index) = self.take_slot() else {
+            return Err(InsertError::Full(make));
+        };
+        let mut inner = self.slots[index as usize].inner.lock();
+        let token = Token(u64::from(inner.generation) << 32 | u64::from(index));
+        let source = make(token);
+        // Registered under the slot's lock: a dispatch that gets its first
+        // event waits for the source to be in place.
+        if let Err(e) = self
+            .epoll()
+            .and_then(|epoll| epoll.add(&source, token, interest))
+        {
+            drop(inner);
+            self.release_slot(index);
+            return Err(InsertError::Errno(e, source));
+        }
+        inner.source = Some(source);
+        drop(inner);
+        self.len.fetch_add(1, Ordering::Relaxed);
+        Ok(token)
+    }
+
+    /// The slot a registry token names, if it is in range.
+    #[inline]
+    fn slot(&self, token: Token) -> Option<(usize, &Slot<S>)> {
+        let index = (token.0 & 0xffff_ffff) as usize;
+        self.slots.get(index).map(|slot| (index, slot))
+    }
+
+    /// Locks the source under `token`; `None` (without waiting for
+    /// anything but that slot's lock) when the token is stale, foreign or
+    /// was never issued. The guard gives `&S` and `&mut S`, and can re-arm
+    /// or remove the source.
+    ///
+    /// Blocks while another thread holds the same source.
+    #[inline]
+    pub fn lock(&self, token: Token) -> Option<SlotGuard<'_, S, N>> {
+        let (index, slot) = self.slot(token)?;
+        let inner = slot.inner.lock();
+        if (token.0 >> 32) as u32 == inner.generation && inner.source.is_some() {
+            Some(SlotGuard {
+                registry: self,
+                index,
+                token,
+                inner,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Whether `token` names a live source (which another thread may
+    /// remove right after this answers).
+    #[inline]
+    #[must_use]
+    pub fn contains(&self, token: Token) -> bool {
+        self.lock(token).is_some()
+    }
+
+    /// `epoll_ctl(MOD)`—Changes the interest of the source under `token`;
+    /// the way to re-arm a [`ONESHOT`](Interest::ONESHOT) registration
+    /// from a thread that does not hold its guard.
+    ///
+    /// # Errors
+    ///
+    /// `ENOENT` when `token` is stale or was never issued; otherwise as
+    /// [`Epoll::modify`].
+    #[inline]
+    pub fn modify(&self, token: Token, interest: Interest) -> Result<()> {
+        self.lock(token).ok_or(Errno::NOENT)?.rearm(interest)
+    }
+
+    /// `epoll_ctl(DEL)`—Unregisters the source under `token` and gives it
+    /// back; `None` when the token is stale. Every token issued for the
+    /// slot goes stale, for every thread: an event for it still in another
+    /// thread's buffer is dropped there. See
+    /// [`Registry::remove`](crate::Registry::remove) for why `DEL`'s error
+    /// is not returned.
+    #[inline]
+    pub fn remove(&self, token: Token) -> Option<S> {
+        self.lock(token).map(SlotGuard::remove)
+    }
+
+    /// [`Epoll::wait`] on the registry's epoll, holding no lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::wait`], and creating the epoll's (see
+    /// [`epoll`](SharedRegistry::epoll)).
+    #[inline]
+    pub fn wait<const M: usize>(&self, events: &mut Events<M>, timeout: Timeout) -> Result<usize> {
+        self.epoll()?.wait(events, timeout)
+    }
+
+    /// [`Epoll::pwait`] on the registry's epoll, holding no lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::pwait`].
+    #[inline]
+    pub fn pwait<const M: usize>(
+        &self,
+        events: &mut Events<M>,
+        timeout: Timeout,
+        mask: &SigSet,
+    ) -> Result<usize> {
+        self.epoll()?.pwait(events, timeout, mask)
+    }
+
+    /// [`Epoll::wait_deadline`] on the registry's epoll, holding no lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::wait_deadline`].
+    #[inline]
+    pub fn wait_deadline<const M: usize>(
+        &self,
+        events: &mut Events<M>,
+        deadline: Deadline,
+    ) -> Result<usize> {
+        self.epoll()?.wait_deadline(events, deadline)
+    }
+
+    /// [`Epoll::wait_uninterrupted`] on the registry's epoll, holding no
+    /// lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::wait_uninterrupted`].
+    #[inline]
+    pub fn wait_uninterrupted<const M: usize>(
+        &self,
+        events: &mut Events<M>,
+        timeout: Timeout,
+    ) -> Result<usize> {
+        self.epoll()?.wait_uninterrupted(events, timeout)
+    }
+
+    /// Hands each event of `events` to `handler`, stopping at the first
+    /// error, which it returns.
+    ///
+    /// * An event for a live source comes as [`Target::Source`] with that
+    ///   source's guard (its lock held until the guard is dropped, at the
+    ///   latest when the handler returns).
+    /// * An event whose token is not a registry's (your own fds, under
+    ///   tokens below [`Token::REGISTRY_BIT`]) comes as
+    ///   [`Target::Foreign`].
+    /// * An event for a removed source (by any thread) is dropped and
+    ///   counted in [`stale_events`](SharedRegistry::stale_events).
+    ///
+    /// After an error the rest of the batch is not handled: with
+    /// [`ONESHOT`](Interest::ONESHOT) those sources stay disarmed, so treat
+    /// an error as the end of the loop, or re-arm them. Returns how many
+    /// events were handled.
+    ///
+    /// # Errors
+    ///
+    /// The first error `handler` returns.
+    #[inline]
+    pub fn try_dispatch<const M: usize, E>(
+        &self,
+        events: &Events<M>,
+        mut handler: impl FnMut(Target<'_, S, N>, Event) -> core::result::Result<(), E>,
+    ) -> core::result::Result<usize, E> {
+        let mut count = 0;
+        for event in events {
+            let token = event.token();
+            let target = if token.is_registry() {
+                let Some(guard) = self.lock(token) else {
+                    self.stale.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
+                Target::Source(guard)
+            } else {
+                Target::Foreign(token)
+            };
+            handler(target, event)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Hands each event for a live source to `handler` with its guard;
+    /// drops (and counts) stale ones and ignores foreign ones. Returns how
+    /// many events were handled.
+    #[inline]
+    pub fn dispatch<const M: usize>(
+        &self,
+        events: &Events<M>,
+        mut handler: impl FnMut(SlotGuard<'_, S, N>, Event),
+    ) -> usize {
+        let mut count = 0;
+        let result = self.try_dispatch(events, |target, event| {
+            if let Target::Source(guard) = target {
+                handler(guard, event);
+                count += 1;
+            }
+            Ok::<(), core::convert::Infallible>(())
+        });
+        match result {
+            Ok(_) => count,
+            Err(never) => match never {},
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
+    /// An empty registry built in place on the heap: however large `N`,
+    /// it never passes through the stack (`Box::new(SharedRegistry::new())`
+    /// may, in a debug build, and overflow a thread's stack). No system
+    /// call: the epoll is created on first use.
+    #[must_use]
+    #[allow(unsafe_code)]
+    pub fn new_boxed() -> std::boxed::Box<Self> {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CHECK_N;
+        let mut boxed = std::boxed::Box::<Self>::new_uninit();
+        let p = boxed.as_mut_ptr();
+        // SAFETY: `p` points to memory allocated for a `Self` and not yet
+        // initialized. Every field is written exactly once below, through
+        // raw field pointers (no reference to uninitialized memory is
+        // made), the array element by element with `Slot::vacant()`, each a
+        // few words: no stack temporary of the whole. After the writes every
+        // byte of every field is initialized, as `new()` would make it, so
+        // `assume_init` is sound.
+        unsafe {
+            core::ptr::addr_of_mut!((*p).epoll).write(Once::new());
+            core::ptr::addr_of_mut!((*p).free).write(Lock::new(Free {
+                head: NO_SLOT,
+                unused: 0,
+            }));
+            core::ptr::addr_of_mut!((*p).len).write(AtomicUsize::new(0));
+            core::ptr::addr_of_mut!((*p).stale).write(AtomicUsize::new(0));
+            let slots = core::ptr::addr_of_mut!((*p).slots).cast::<Slot<S>>();
+            for i in 0..N {
+                slots.add(i).write(Slot::vacant());
+            }
+            boxed.assume_init()
+        }
+    }
+}
+
+impl<S: AsFd, const N: usize> Default for SharedRegistry<S, N> {
+    /// [`SharedRegistry::new`].
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S, const N: usize> fmt::Debug for SharedRegistry<S, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedRegistry")
+            .field("epoll", &self.epoll.get())
+            .field("len", &self.len.load(Ordering::Relaxed))
+            .field("capacity", &N)
+            .field("stale_events", &self.stale.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`SharedRegistry::try_dispatch`] hands the handler for one event.
+pub enum Target<'a, S: AsFd, const N: usize> {
+    /// The event's source, locked.
+    Source(SlotGuard<'a, S, N>),
+    /// A token that is not a registry's (below [`Token::REGISTRY_BIT`]):
+    /// an fd you added to the registry's epoll yourself.
+    Foreign(Token),
+}
+
+impl<S: AsFd, const N: usize> fmt::Debug for Target<'_, S, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Source(guard) => f.debug_tuple("Source").field(guard).finish(),
+            Target::Foreign(token) => f.debug_tuple("Foreign").field(token).finish(),
+        }
+    }
+}
+
+/// One live source of a [`SharedRegistry`], locked: no other thread can
+/// reach it (or remove it) until the guard is dropped.
+///
+/// Derefs to the source. [`rearm`](SlotGuard::rearm) re-arms it,
+/// [`remove`](SlotGuard::remove) takes it out of the registry.
+pub struct SlotGuard<'a, S: AsFd, const N: usize> {
+    registry: &'a SharedRegistry<S, N>,
+    index: usize,
+    token: Token,
+    inner: LockGuard<'a, Inner<S>>,
+}
+
+impl<S: AsFd, const N: usize> SlotGuard<'_, S, N> {
+    /// The source's token.
+    #[inline]
+    #[must_use]
+    pub fn token(&self) -> Token {
+        self.token
+    }
+
+    #[inline]
+    fn source(&self) -> &S {
+        // Some: a guard is made only for an occupied slot, and only
+        // `remove` (which consumes the guard) empties it.
+        self.inner.source.as_ref().unwrap_or_else(|| unreachable!())
+    }
+
+    /// `epoll_ctl(MOD)`—Re-arms the source (after a
+    /// [`ONESHOT`](Interest::ONESHOT) event) or changes its interest, under
+    /// the same token.
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::modify`].
+    #[inline]
+    pub fn rearm(&self, interest: Interest) -> Result<()> {
+        // The epoll exists: the source was added to it.
+        self.registry
+            .epoll()?
+            .modify(self.source(), self.token, interest)
+    }
+
+    /// `epoll_ctl(DEL)`—Unregisters the source and gives it back (dropping
+    /// it closes it); every token for the slot goes stale. As
+    /// [`SharedRegistry::remove`], without looking it up again.
+    #[inline]
+    #[must_use = "dropping the source closes it: `drop(guard.remove())` says so"]
+    pub fn remove(mut self) -> S {
+        let source = self.inner.source.take().unwrap_or_else(|| unreachable!());
+        self.inner.generation = next_generation(self.inner.generation);
+        if let Some(epoll) = self.registry.epoll.get() {
+            // See Registry::remove: ENOENT/EBADF leave nothing registered
+            // under a live token.
+            let _ = epoll.delete(&source);
+        }
+        let (registry, index) = (self.registry, self.index);
+        drop(self);
+        registry.release_slot(index as u32);
+        registry.len.fetch_sub(1, Ordering::Relaxed);
+        source
+    }
+}
+
+impl<S: AsFd, const N: usize> Deref for SlotGuard<'_, S, N> {
+    type Target = S;
+    #[inline]
+    fn deref(&self) -> &S {
+        self.source()
+    }
+}
+
+impl<S: AsFd, const N: usize> DerefMut for SlotGuard<'_, S, N> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut S {
+        self.inner.source.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl<S: AsFd, const N: usize> fmt::Debug for SlotGuard<'_, S, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SlotGuard")
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
