@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use rawepoll::{AsFd, EventFd, OwnedFd};
+use rawepoll::{AsFd, EventFd};
 
 const CLIENTS: usize = 64;
 const BYTES: usize = 64 * 1024;
@@ -45,7 +45,7 @@ fn client(addr: std::net::SocketAddr, id: usize, all_connected: &Barrier) -> Vec
             let end = (at + size).min(data.len());
             w.write_all(&data[at..end]).unwrap();
             at = end;
-            size = (size * 3 + 2) % 4093 | 1;
+            size = ((size * 3 + 2) % 4093) | 1;
         }
         stream.shutdown(Shutdown::Write).unwrap();
         r.join().unwrap()
@@ -58,7 +58,7 @@ fn sixty_four_clients_get_every_byte_back_from_four_workers() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = EventFd::new().unwrap();
-    let stop_remote = EventFd::from(OwnedFd::from(stop.as_fd().try_clone_to_owned().unwrap()));
+    let stop_remote = EventFd::from(stop.as_fd().try_clone_to_owned().unwrap());
     let server = thread::spawn(move || echo_threads::serve(listener, 4, Some(stop)));
 
     let all_connected = Arc::new(Barrier::new(CLIENTS));
