@@ -65,7 +65,8 @@ fn an_event_for_a_source_removed_by_another_thread_is_dropped() {
     let mut events = Events::<4>::new();
     assert_eq!(reg.wait(&mut events, Timeout::ZERO).unwrap(), 1);
     // Another thread removes A, and a new source takes its slot (and, A's
-    // fd being closed, its fd number) before this thread dispatches.
+    // fd being closed, most likely its fd number) before this thread
+    // dispatches.
     let a_fd = reg.lock(a).unwrap().fd.as_fd().as_raw_fd_value();
     thread::scope(|s| {
         s.spawn(|| {
@@ -73,11 +74,12 @@ fn an_event_for_a_source_removed_by_another_thread_is_dropped() {
             let b = tagged(&reg).unwrap();
             assert_eq!(b.0 & 0xffff_ffff, a.0 & 0xffff_ffff, "same slot");
             assert_ne!(b, a);
-            assert_eq!(
-                reg.lock(b).unwrap().fd.as_fd().as_raw_fd_value(),
-                a_fd,
-                "same fd"
-            );
+            // Usually A's fd number too; another test thread may take it
+            // first, which changes nothing below.
+            let b_fd = reg.lock(b).unwrap().fd.as_fd().as_raw_fd_value();
+            if b_fd != a_fd {
+                println!("fd {a_fd} was taken by another thread; B has {b_fd}");
+            }
         });
     });
     let n = reg
@@ -183,6 +185,7 @@ fn a_full_registry_hands_the_source_back_and_insert_with_does_not_run() {
     assert!(reg.is_empty());
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn a_registry_of_65536_builds_in_place_on_a_256_kib_stack() {
     // About 1 MiB of slots: on the heap without passing through the stack,

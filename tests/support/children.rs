@@ -3,15 +3,17 @@
 
 use rawepoll::{Epoll, Events, ExitStatus, Interest, PidFd, Timeout, Token};
 
-/// `sh -c script`, spawned, with a pidfd for it (`PidFd::from_child`, that
-/// is `PidFd::open` on its pid). Keep the `Child`: dropping it does not
-/// reap, but it documents who owns the process.
+/// `sh -c script`, spawned, with a pidfd for it (`PidFd::open` on its pid,
+/// what `PidFd::from_child` does with the `std` feature; this works
+/// without it). Keep the `Child`: dropping it does not reap, but it
+/// documents who owns the process.
 pub fn sh(script: &str) -> (std::process::Child, PidFd) {
     let child = std::process::Command::new("sh")
         .args(["-c", script])
         .spawn()
         .unwrap();
-    let pidfd = PidFd::from_child(&child).unwrap();
+    let pid = rawepoll::Pid::from_raw(child.id() as i32).unwrap();
+    let pidfd = PidFd::open(pid).unwrap();
     (child, pidfd)
 }
 
