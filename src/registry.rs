@@ -142,6 +142,10 @@ impl<S, F> From<InsertError<S, F>> for std::io::Error {
 /// Up to `N` sources of type `S`, registered in an [`Epoll`] it owns, each
 /// under a token that packs its slot and a generation.
 ///
+/// One thread: for a registry that several threads insert into, remove
+/// from and wait on at once, see [`SharedRegistry`](crate::SharedRegistry)
+/// (the same tokens and guarantee, through `&self`).
+///
 /// No allocation: the slots are a [`heapless::Vec`] inside the value, so a
 /// `Registry` lives on the stack or inside another value (it cannot be a
 /// `static` initializer, since creating its epoll is a system call).
