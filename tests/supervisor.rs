@@ -23,6 +23,7 @@ struct Run {
     child: Child,
     lines: Receiver<(Instant, String)>,
     seen: Vec<String>,
+    backlog: Vec<(Instant, String)>,
 }
 
 /// Starts the supervisor with these arguments; `None` under qemu-user,
@@ -55,12 +56,18 @@ fn supervise(args: &[&str]) -> Option<Run> {
         child,
         lines,
         seen: Vec::new(),
+        backlog: Vec::new(),
     })
 }
 
 impl Run {
-    /// The next line that contains `text`, and when it came.
-    fn expect(&mut self, text: &str) -> Instant {
+    /// The earliest line not yet taken that contains `text`, and when it
+    /// came. Lines of different children may come in either order: those
+    /// passed over wait in `backlog` for a later call.
+    fn expect(&mut self, text: &str) -> (Instant, String) {
+        if let Some(i) = self.backlog.iter().position(|(_, l)| l.contains(text)) {
+            return self.backlog.remove(i);
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -68,8 +75,9 @@ impl Run {
                 Ok((at, line)) => {
                     self.seen.push(line.clone());
                     if line.contains(text) {
-                        return at;
+                        return (at, line);
                     }
+                    self.backlog.push((at, line));
                 }
                 Err(_) => panic!(
                     "no line with {text:?} in 10 s; output so far:\n{}",
@@ -163,22 +171,22 @@ fn a_failing_child_restarts_with_exponential_backoff() {
     ]) else {
         return;
     };
+    // Each kind of line is taken in order: first the initial start.
+    run.expect("[supervisor] 0 started");
     let mut delays = Vec::new();
     for _ in 0..5 {
-        let exited = run.expect("[supervisor] 0 exited with status 3");
-        let line = run.expect("[supervisor] 0 restarting in ");
-        let ms: u64 = run
-            .seen
-            .last()
-            .unwrap()
+        let (exited, _) = run.expect("[supervisor] 0 exited with status 3");
+        let (_, line) = run.expect("[supervisor] 0 restarting in ");
+        let ms: u64 = line
             .split(' ')
             .nth(4)
-            .unwrap()
-            .parse()
-            .unwrap_or_else(|_| panic!("{line:?}"));
-        let restarted = run.expect("[supervisor] 0 started");
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| panic!("{line:?}"));
+        let (restarted, _) = run.expect("[supervisor] 0 started");
+        // The times are when this test read the lines: allow a quarter of
+        // the back-off for the reader thread being scheduled late.
         assert!(
-            restarted - exited >= Duration::from_millis(ms),
+            restarted - exited >= Duration::from_millis(ms * 3 / 4),
             "restarted after {:?}, back-off {ms} ms",
             restarted - exited
         );
@@ -213,11 +221,12 @@ fn sigterm_stops_children_with_term_then_kill_after_the_grace_period() {
     run.expect("[0 out] ready");
     run.expect("[1 out] ready");
     run.signal("TERM");
-    let stopping = run.expect("[supervisor] SIGTERM: stopping");
+    let (stopping, _) = run.expect("[supervisor] SIGTERM: stopping");
     run.expect("[supervisor] 0 killed by signal TERM");
-    let kill = run.expect("[supervisor] 1 still running: KILL");
+    let (kill, _) = run.expect("[supervisor] 1 still running: KILL");
     assert!(
-        kill - stopping >= Duration::from_millis(300),
+        // When this test read the lines: a quarter off for its reader.
+        kill - stopping >= Duration::from_millis(225),
         "KILL after {:?}",
         kill - stopping
     );
