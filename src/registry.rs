@@ -146,9 +146,12 @@ impl<S, F> From<InsertError<S, F>> for std::io::Error {
 /// from and wait on at once, see [`SharedRegistry`](crate::SharedRegistry)
 /// (the same tokens and guarantee, through `&self`).
 ///
-/// No allocation: the slots are a [`heapless::Vec`] inside the value, so a
-/// `Registry` lives on the stack or inside another value (it cannot be a
-/// `static` initializer, since creating its epoll is a system call).
+/// No allocation: the slots are an array inside the value, so a `Registry`
+/// lives on the stack or inside another value. A large one (a
+/// `Registry<TcpStream, 65536>` is about 1.5 MiB) belongs on the heap:
+/// [`new_boxed`](Registry::new_boxed) (std) builds it there in place, never
+/// on the stack. For a `static`, use a [`SharedRegistry`](crate::SharedRegistry),
+/// whose `new` is a `const fn`.
 ///
 /// * [`insert`](Registry::insert) registers a source and returns its token;
 ///   a full registry is an error that hands the source back.
@@ -195,11 +198,22 @@ impl<S, F> From<InsertError<S, F>> for std::io::Error {
 /// # Ok(()) }
 /// ```
 pub struct Registry<S: AsFd, const N: usize> {
-    slots: heapless::Vec<Slot<S>, N>,
+    /// Slots `unused..N` have never held a source.
+    unused: u32,
     free_head: u32,
     len: usize,
     stale: u64,
     epoll: Epoll,
+    slots: [Slot<S>; N],
+}
+
+impl<S> Slot<S> {
+    const fn vacant() -> Self {
+        Slot {
+            generation: FIRST_GENERATION,
+            entry: Entry::Vacant(NO_SLOT),
+        }
+    }
 }
 
 impl<S: AsFd, const N: usize> Registry<S, N> {
@@ -227,11 +241,65 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::CHECK_N;
         Registry {
-            slots: heapless::Vec::new(),
+            unused: 0,
             free_head: NO_SLOT,
             len: 0,
             stale: 0,
             epoll,
+            slots: [const { Slot::vacant() }; N],
+        }
+    }
+
+    /// `epoll_create1(EPOLL_CLOEXEC)`—A registry built in place on the
+    /// heap: however large `N`, it never passes through the stack
+    /// (`Box::new(Registry::new()?)` does, in a debug build, and overflows
+    /// a thread's stack for a large `N`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Epoll::new`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{EventFd, Registry};
+    /// # fn main() -> rawepoll::Result<()> {
+    /// // About 1 MiB of slots, built on a 256 KiB stack.
+    /// let registry = std::thread::Builder::new()
+    ///     .stack_size(256 << 10)
+    ///     .spawn(|| Registry::<EventFd, 65536>::new_boxed())
+    ///     .unwrap()
+    ///     .join()
+    ///     .unwrap()?;
+    /// assert_eq!(registry.capacity(), 65536);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "std")]
+    #[allow(unsafe_code)]
+    pub fn new_boxed() -> Result<std::boxed::Box<Self>> {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CHECK_N;
+        let epoll = Epoll::new()?;
+        let mut boxed = std::boxed::Box::<Self>::new_uninit();
+        let p = boxed.as_mut_ptr();
+        // SAFETY: `p` points to memory allocated for a `Self` and not yet
+        // initialized. Every field is written exactly once, through raw
+        // field pointers (no reference to uninitialized memory is made),
+        // the slot array element by element (each a few words: no stack
+        // temporary of the whole), with the values `with_epoll` gives
+        // them. Then every field is initialized, and `assume_init` is
+        // sound.
+        unsafe {
+            core::ptr::addr_of_mut!((*p).unused).write(0);
+            core::ptr::addr_of_mut!((*p).free_head).write(NO_SLOT);
+            core::ptr::addr_of_mut!((*p).len).write(0);
+            core::ptr::addr_of_mut!((*p).stale).write(0);
+            core::ptr::addr_of_mut!((*p).epoll).write(epoll);
+            let slots = core::ptr::addr_of_mut!((*p).slots).cast::<Slot<S>>();
+            for i in 0..N {
+                slots.add(i).write(Slot::vacant());
+            }
+            Ok(boxed.assume_init())
         }
     }
 
@@ -355,8 +423,8 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         let (index, generation) = if self.free_head != NO_SLOT {
             let i = self.free_head;
             (i, self.slots[i as usize].generation)
-        } else if self.slots.len() < N {
-            (self.slots.len() as u32, FIRST_GENERATION)
+        } else if (self.unused as usize) < N {
+            (self.unused, FIRST_GENERATION)
         } else {
             return Err(InsertError::Full(make));
         };
@@ -365,21 +433,16 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         if let Err(e) = self.epoll.add(&source, token, interest) {
             return Err(InsertError::Errno(e, source));
         }
+        let slot = &mut self.slots[index as usize];
         if index == self.free_head {
-            let slot = &mut self.slots[index as usize];
             self.free_head = match slot.entry {
                 Entry::Vacant(next) => next,
                 Entry::Occupied(_) => NO_SLOT, // unreachable: it was free
             };
-            slot.entry = Entry::Occupied(source);
         } else {
-            let pushed = self.slots.push(Slot {
-                generation,
-                entry: Entry::Occupied(source),
-            });
-            // Cannot fail: len < N was checked above.
-            debug_assert!(pushed.is_ok());
+            self.unused += 1;
         }
+        slot.entry = Entry::Occupied(source);
         self.len += 1;
         Ok(token)
     }
@@ -479,7 +542,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
 
     /// Every live source with its token, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (Token, &S)> + '_ {
-        self.slots
+        self.slots[..self.unused as usize]
             .iter()
             .enumerate()
             .filter_map(|(i, slot)| match &slot.entry {
@@ -490,7 +553,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
 
     /// Every live source with its token, mutably, in slot order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (Token, &mut S)> + '_ {
-        self.slots
+        self.slots[..self.unused as usize]
             .iter_mut()
             .enumerate()
             .filter_map(|(i, slot)| match &mut slot.entry {

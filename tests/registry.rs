@@ -346,3 +346,36 @@ fn every_wait_flavour_is_passed_through() {
     );
     assert_eq!(events.get(0).unwrap().token(), t);
 }
+
+#[cfg(feature = "std")]
+#[test]
+fn a_registry_of_65536_is_built_on_the_heap_from_a_256_kib_stack() {
+    std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(|| {
+            let mut reg = Registry::<EventFd, 65536>::new_boxed().unwrap();
+            assert!(std::mem::size_of_val(&*reg) > 512 << 10);
+            let mut tokens = Vec::new();
+            for _ in 0..1000 {
+                tokens.push(
+                    reg.insert(EventFd::new().unwrap(), Interest::READABLE)
+                        .unwrap(),
+                );
+            }
+            reg.get(tokens[999]).unwrap().notify().unwrap();
+            let mut events = Events::<4>::new();
+            assert_eq!(reg.wait(&mut events, Timeout::ZERO).unwrap(), 1);
+            assert_eq!(
+                reg.dispatch(&events, |_, t, _| assert_eq!(t, tokens[999])),
+                1
+            );
+            assert_eq!(reg.iter().count(), 1000);
+            for t in tokens {
+                assert!(reg.remove(t).is_some());
+            }
+            assert!(reg.is_empty());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
