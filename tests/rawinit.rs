@@ -2,7 +2,8 @@
 //! forwarding, reaping, process groups, subreaping, the child's signal
 //! state and fds, and idleness. The PID-1 scenarios run under
 //! `unshare --pid --fork --mount-proc` (root only; skipped loudly
-//! otherwise). x86_64 only: rawinit has an x86_64 `_start`.
+//! otherwise). x86_64 here; `.ci/rawinit-arches` runs rawinit built for
+//! i686, aarch64, armv7 and riscv64 under qemu-user.
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
 use std::io::Read;

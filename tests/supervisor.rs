@@ -26,22 +26,39 @@ struct Run {
     backlog: Vec<(Instant, String)>,
 }
 
-/// Starts the supervisor with these arguments; `None` under qemu-user,
-/// where a foreign binary cannot run itself again.
+const PROBE: &str = "RAWEPOLL_TEST_PROBE";
+
+/// Whether this binary can run itself again. Under qemu-user (every
+/// architecture but x86 here) a foreign binary cannot exec itself without
+/// binfmt_misc: the spawn fails, or the child exits 127 at once.
+fn can_run_itself() -> bool {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env(PROBE, "1")
+        .output();
+    match out {
+        Ok(out) if out.status.success() && out.stdout == b"probe ok\n" => true,
+        _ if cfg!(any(target_arch = "x86_64", target_arch = "x86")) => {
+            panic!("this test binary cannot run itself again: {out:?}")
+        }
+        _ => false,
+    }
+}
+
+/// Starts the supervisor with these arguments; `None` (the test skipped,
+/// loudly) where this binary cannot run itself again.
 fn supervise(args: &[&str]) -> Option<Run> {
-    let mut child = match Command::new(std::env::current_exe().unwrap())
+    if !can_run_itself() {
+        println!(
+            "SKIPPED: this test binary cannot run itself again (qemu-user without binfmt_misc)"
+        );
+        return None;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
         .args(args)
         .env(AS_SUPERVISOR, "1")
         .stdout(Stdio::piped())
         .spawn()
-    {
-        Ok(child) => child,
-        Err(e) if !cfg!(any(target_arch = "x86_64", target_arch = "x86")) => {
-            println!("SKIPPED: cannot run this test binary again ({e}): qemu-user");
-            return None;
-        }
-        Err(e) => panic!("cannot run this test binary again: {e}"),
-    };
+        .expect("the probe ran");
     let stdout = child.stdout.take().unwrap();
     let (tx, lines) = channel();
     std::thread::spawn(move || {
@@ -275,6 +292,10 @@ fn bad_usage_exits_2() {
 }
 
 fn main() -> ExitCode {
+    if std::env::var_os(PROBE).is_some() {
+        println!("probe ok");
+        return ExitCode::SUCCESS;
+    }
     if std::env::var_os(AS_SUPERVISOR).is_some() {
         let o = supervisor::parse_args(std::env::args().skip(1)).expect("arguments");
         return match supervisor::run(&o) {

@@ -21,6 +21,7 @@
 
 mod args;
 mod child;
+#[path = "../../common/mem.rs"]
 mod mem;
 mod out;
 mod sys;

@@ -1,9 +1,12 @@
-//! The C memory functions the compiler emits calls to (`memcpy` for slice
+//! The C memory functions the compiler emits calls to (included by
+//! examples/rawinit and examples/minimal with `#[path]`) (`memcpy` for slice
 //! copies, `memset` for zeroed buffers, `strlen` for `CStr::from_ptr`),
 //! which a program without libc must provide itself. The copying ones use
-//! x86_64's `rep movsb` / `rep stosb`, so the compiler cannot turn them
-//! back into calls to themselves.
+//! x86_64's `rep movsb` / `rep stosb`, elsewhere volatile byte loops: either
+//! way the compiler cannot turn them back into calls to themselves. rawinit
+//! copies a few bytes at a time (paths, messages), so bytes are enough.
 
+#[cfg(target_arch = "x86_64")]
 use core::arch::asm;
 use core::ffi::{c_int, c_void};
 
@@ -14,10 +17,19 @@ use core::ffi::{c_int, c_void};
 /// As C's `memcpy`: `n` bytes valid at both, not overlapping.
 #[no_mangle]
 pub unsafe extern "C" fn memcpy(dest: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
+    #[cfg(target_arch = "x86_64")]
     // SAFETY: the caller's contract; rep movsb copies forward, n bytes.
     unsafe {
         asm!("rep movsb", inout("rcx") n => _, inout("rdi") dest => _, inout("rsi") src => _,
              options(nostack, preserves_flags));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for i in 0..n {
+        // SAFETY: the caller's contract: i < n, within both buffers.
+        unsafe {
+            let byte = src.cast::<u8>().add(i).read_volatile();
+            dest.cast::<u8>().add(i).write_volatile(byte);
+        }
     }
     dest
 }
@@ -32,12 +44,22 @@ pub unsafe extern "C" fn memmove(dest: *mut c_void, src: *const c_void, n: usize
     }
     // Overlapping with dest after src: copy backwards (direction flag set
     // for the copy, cleared again as the ABI requires).
+    #[cfg(target_arch = "x86_64")]
     // SAFETY: the caller's contract; n > 0 here, so the last bytes exist.
     unsafe {
         asm!("std", "rep movsb", "cld",
              inout("rcx") n => _, inout("rdi") dest.cast::<u8>().add(n - 1) => _,
              inout("rsi") src.cast::<u8>().add(n - 1) => _,
              options(nostack));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for i in (0..n).rev() {
+        // SAFETY: the caller's contract: i < n, within both buffers;
+        // backwards, so no byte is overwritten before it is read.
+        unsafe {
+            let byte = src.cast::<u8>().add(i).read_volatile();
+            dest.cast::<u8>().add(i).write_volatile(byte);
+        }
     }
     dest
 }
@@ -46,10 +68,16 @@ pub unsafe extern "C" fn memmove(dest: *mut c_void, src: *const c_void, n: usize
 /// As C's `memset`: `n` bytes valid at `dest`.
 #[no_mangle]
 pub unsafe extern "C" fn memset(dest: *mut c_void, c: c_int, n: usize) -> *mut c_void {
+    #[cfg(target_arch = "x86_64")]
     // SAFETY: the caller's contract; rep stosb stores AL n times.
     unsafe {
         asm!("rep stosb", inout("rcx") n => _, inout("rdi") dest => _, in("al") c as u8,
              options(nostack, preserves_flags));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for i in 0..n {
+        // SAFETY: the caller's contract: i < n, within the buffer.
+        unsafe { dest.cast::<u8>().add(i).write_volatile(c as u8) };
     }
     dest
 }
@@ -88,3 +116,11 @@ pub unsafe extern "C" fn strlen(s: *const core::ffi::c_char) -> usize {
     }
     n
 }
+
+/// The unwinding personality routine, which ARM's precompiled
+/// compiler-builtins still names in its unwind tables (`.ARM.extab` of
+/// `__udivmoddi4`), though with `panic = "abort"` nothing ever unwinds and
+/// it is never called.
+#[cfg(target_arch = "arm")]
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}
