@@ -148,7 +148,7 @@ impl<S, F> From<InsertError<S, F>> for std::io::Error {
 ///
 /// No allocation: the slots are an array inside the value, so a `Registry`
 /// lives on the stack or inside another value. A large one (a
-/// `Registry<TcpStream, 65536>` is about 1.5 MiB) belongs on the heap:
+/// `Registry<TcpStream, 65536>` is 768 KiB) belongs on the heap:
 /// [`new_boxed`](Registry::new_boxed) (std) builds it there in place, never
 /// on the stack. For a `static`, use a [`SharedRegistry`](crate::SharedRegistry),
 /// whose `new` is a `const fn`.
@@ -264,7 +264,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// ```
     /// use rawepoll::{EventFd, Registry};
     /// # fn main() -> rawepoll::Result<()> {
-    /// // About 1 MiB of slots, built on a 256 KiB stack.
+    /// // 768 KiB of slots, built from a 256 KiB stack.
     /// let registry = std::thread::Builder::new()
     ///     .stack_size(256 << 10)
     ///     .spawn(|| Registry::<EventFd, 65536>::new_boxed())

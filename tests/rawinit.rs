@@ -256,6 +256,9 @@ fn usage_errors_help_and_version() {
         &[],
         &["-s"],
         &["--bogus", "true"],
+        &["-p"],
+        &["-p", "BOGUS", "true"],
+        &["-p", "64", "true"],
     ] {
         let o = run(bad);
         assert_eq!(code(&o), 2, "{bad:?}");
@@ -404,20 +407,26 @@ fn coalesced_sigchld_with_a_main_child_exiting_127_does_not_hang() {
 /// rawinit -s [-g] running `sh` with a background grandchild; TERM to
 /// rawinit; returns whether the grandchild survived.
 fn grandchild_survives(group: bool) -> bool {
-    let dir = std::env::temp_dir().join(format!("rawinit-g-{}-{group}", std::process::id()));
+    grandchild_survives_with(if group { Some(("-g", None)) } else { None })
+}
+
+/// As `grandchild_survives`, with group forwarding asked for by a flag or
+/// by tini's environment variable.
+fn grandchild_survives_with(group: Option<(&str, Option<&str>)>) -> bool {
+    let tag = group.map_or("none", |g| g.0);
+    let dir = std::env::temp_dir().join(format!("rawinit-g-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pidfile = dir.join("pid");
     let script = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
     let mut args = vec!["-s"];
-    if group {
-        args.push("-g");
+    let mut cmd = init_cmd(rawinit());
+    match group {
+        Some((flag, None)) => args.push(flag),
+        Some((var, Some(value))) => drop(cmd.env(var, value)),
+        None => {}
     }
     args.extend(["sh", "-c", &script]);
-    let mut init = init_cmd(rawinit())
-        .args(&args)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut init = cmd.args(&args).stdin(Stdio::null()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let grandchild: u32 = loop {
         if let Ok(s) = std::fs::read_to_string(&pidfile) {
@@ -458,6 +467,122 @@ fn dash_g_kills_the_grandchild_and_without_it_the_grandchild_survives() {
     assert!(
         grandchild_survives(false),
         "without -g only the child gets the signal"
+    );
+}
+
+#[test]
+fn tinis_environment_variables() {
+    if outside_the_repository() {
+        return;
+    }
+    let with_env = |vars: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = init_cmd(rawinit());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.args(args).stdin(Stdio::null()).output().unwrap()
+    };
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    // TINI_SUBREAPER is -s: no warning about orphans.
+    let o = with_env(&[("TINI_SUBREAPER", "")], &["true"]);
+    assert_eq!((code(&o), stderr(&o)), (0, String::new()));
+    // TINI_VERBOSITY=0: no warnings; 2: -v.
+    let o = with_env(&[("TINI_VERBOSITY", "0")], &["true"]);
+    assert_eq!((code(&o), stderr(&o)), (0, String::new()));
+    let o = with_env(&[("TINI_VERBOSITY", "2")], &["-s", "sh", "-c", "exit 5"]);
+    assert_eq!(code(&o), 5);
+    assert!(
+        stderr(&o).contains("rawinit: started sh as pid"),
+        "{}",
+        stderr(&o)
+    );
+    // TINI_KILL_PROCESS_GROUP is -g.
+    assert!(
+        !grandchild_survives_with(Some(("TINI_KILL_PROCESS_GROUP", Some("1")))),
+        "TINI_KILL_PROCESS_GROUP: the grandchild should have got SIGTERM"
+    );
+}
+
+#[test]
+fn dash_w_warns_when_an_orphan_is_reaped() {
+    if outside_the_repository() {
+        return;
+    }
+    let script = "sh -c 'sleep 0.05 &'; sleep 0.5";
+    let o = run(&["-s", "-w", "-v", "sh", "-c", script]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 0, "{err}");
+    let after = |prefix: &str| {
+        err.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .map(str::to_string)
+    };
+    let child = after("rawinit: started sh as pid ").expect("the -v line");
+    let zombie = after("rawinit: warning: reaped zombie pid ").expect("the -w line");
+    assert_ne!(
+        child, zombie,
+        "the warning is for the orphan, not the child: {err}"
+    );
+    let o = run(&["-s", "sh", "-c", script]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// rawinit started in the background by a shell that then exits; the
+/// child writes "usr1" to a file if it gets SIGUSR1. Returns what it wrote
+/// within `wait`, and kills it.
+fn parent_dies(args: &[&str], wait: Duration) -> String {
+    let dir = std::env::temp_dir().join(format!("rawinit-p-{}-{}", std::process::id(), args.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let got = dir.join("got");
+    let pidfile = dir.join("pid");
+    let child = "trap 'echo usr1 > \"$GOT\"; exit 0' USR1; echo $$ > \"$PIDFILE.tmp\"; \
+                 mv \"$PIDFILE.tmp\" \"$PIDFILE\"; while :; do sleep 0.05; done";
+    let parent = "\"$0\" \"$@\" -- sh -c \"$CHILD\" & \
+                  while [ ! -e \"$PIDFILE\" ]; do sleep 0.01; done";
+    let status = init_cmd("sh")
+        .args(["-c", parent])
+        .arg(rawinit())
+        .args(args)
+        .env("GOT", &got)
+        .env("PIDFILE", &pidfile)
+        .env("CHILD", child)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + wait;
+    let text = loop {
+        let text = std::fs::read_to_string(&got).unwrap_or_default();
+        if !text.is_empty() || Instant::now() > deadline {
+            break text;
+        }
+        sleep(Duration::from_millis(10));
+    };
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+    std::fs::remove_dir_all(&dir).unwrap();
+    text.trim().to_string()
+}
+
+#[test]
+fn dash_p_forwards_a_signal_when_the_parent_dies() {
+    if outside_the_repository() {
+        return;
+    }
+    assert_eq!(
+        parent_dies(&["-s", "-p", "SIGUSR1"], Duration::from_secs(10)),
+        "usr1"
+    );
+    assert_eq!(
+        parent_dies(&["-s"], Duration::from_millis(500)),
+        "",
+        "no -p: no signal"
     );
 }
 

@@ -55,7 +55,7 @@ extern "C" fn entry(stack: *const usize) -> ! {
 }
 
 fn main(args: Args, envp: *const *const u8) -> i32 {
-    let opts = match args::parse(args) {
+    let opts = match args::parse(args, envp) {
         Parsed::Run(o) => o,
         Parsed::Help => {
             out::write_stdout(args::USAGE.as_bytes());
@@ -99,6 +99,9 @@ fn forwarded_signals() -> SigSet {
 }
 
 fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno> {
+    if opts.parent_death != 0 {
+        sys::set_parent_death_signal(opts.parent_death)?;
+    }
     let pid = rustix::process::getpid();
     if !pid.is_init() {
         if opts.subreaper {
@@ -112,7 +115,7 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
                     Part::Str("): orphaned descendants will not be reaped"),
                 ]);
             }
-        } else if !matches!(rustix::process::child_subreaper(), Ok(Some(_))) {
+        } else if !opts.quiet && !matches!(rustix::process::child_subreaper(), Ok(Some(_))) {
             // The attribute survives exec: whoever started rawinit may have
             // made it a subreaper already (tini checks the same way).
             out::line(&[Part::Str(
@@ -210,6 +213,12 @@ fn reap(child: i32, opts: &Options) -> Option<i32> {
                 } else {
                     continue; // stopped or continued: not an exit
                 };
+                if opts.warn_reap && pid != child && !opts.quiet {
+                    out::line(&[
+                        Part::Str("rawinit: warning: reaped zombie pid "),
+                        Part::Int(pid.into()),
+                    ]);
+                }
                 if opts.verbose {
                     out::line(&[
                         Part::Str("rawinit: reaped pid "),

@@ -62,6 +62,17 @@ pub fn kill(pid: i32, sig: i32) -> Result<(), Errno> {
         .map_err(errno)
 }
 
+/// `prctl(PR_SET_PDEATHSIG, sig)`: `sig` for rawinit when its parent dies.
+/// (Here rather than through rustix: its prctl path pulls aarch64's
+/// compiler-builtins CPU-feature probe, which wants libc's `getauxval`.)
+pub fn set_parent_death_signal(sig: i32) -> Result<(), Errno> {
+    let op = linux_raw_sys::prctl::PR_SET_PDEATHSIG as usize;
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
+    unsafe { syscalls::syscall2(Sysno::prctl, op, sig as usize) }
+        .map(drop)
+        .map_err(errno)
+}
+
 /// `exit_group(code)`.
 pub fn exit(code: i32) -> ! {
     // SAFETY: exit_group ends the process and touches no memory of ours.
