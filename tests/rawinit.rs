@@ -259,6 +259,10 @@ fn usage_errors_help_and_version() {
         &["-p"],
         &["-p", "BOGUS", "true"],
         &["-p", "64", "true"],
+        &["-r"],
+        &["-r", "15", "true"],
+        &["-r", "15:65", "true"],
+        &["-r", "0:1", "true"],
     ] {
         let o = run(bad);
         assert_eq!(code(&o), 2, "{bad:?}");
@@ -583,6 +587,50 @@ fn dash_p_forwards_a_signal_when_the_parent_dies() {
         parent_dies(&["-s"], Duration::from_millis(500)),
         "",
         "no -p: no signal"
+    );
+}
+
+/// rawinit with `args` around a child that exits 10 on SIGUSR1, 15 on
+/// SIGTERM and 2 on SIGINT; `signals` are sent to rawinit, 200 ms apart,
+/// once the child is ready. Returns rawinit's exit code.
+fn rewritten(args: &[&str], signals: &[&str]) -> i32 {
+    let script = "trap 'exit 10' USR1; trap 'exit 15' TERM; trap 'exit 2' INT; \
+                  echo ready; while :; do sleep 0.05; done";
+    let mut init = init_cmd(rawinit())
+        .args(args)
+        .args(["-s", "--", "sh", "-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = [0u8; 6];
+    init.stdout.take().unwrap().read_exact(&mut ready).unwrap();
+    assert_eq!(&ready, b"ready\n");
+    for sig in signals {
+        Command::new("kill")
+            .args([&format!("-{sig}"), &init.id().to_string()])
+            .status()
+            .unwrap();
+        sleep(Duration::from_millis(200));
+    }
+    code_within(init, Duration::from_secs(10))
+}
+
+#[test]
+fn dash_r_rewrites_or_drops_a_signal_as_dumb_init_does() {
+    if outside_the_repository() {
+        return;
+    }
+    assert_eq!(rewritten(&[], &["TERM"]), 15, "unchanged without -r");
+    assert_eq!(
+        rewritten(&["-r", "15:10"], &["TERM"]),
+        10,
+        "TERM forwarded as USR1"
+    );
+    assert_eq!(
+        rewritten(&["-r15:0"], &["TERM", "INT"]),
+        2,
+        "TERM dropped, INT through"
     );
 }
 

@@ -45,6 +45,9 @@ pub struct Options {
     pub parent_death: i32,
     /// `TINI_VERBOSITY=0`: no warnings.
     pub quiet: bool,
+    /// `-r S:R` (dumb-init's): signal S forwarded as R; 0 drops it.
+    /// Index: the signal received (1-64); 0xff: unchanged.
+    pub rewrite: [u8; 65],
     /// `-e CODE`: exit codes of the child mapped to 0.
     pub remap: [bool; 256],
     /// Index in argv of PROGRAM.
@@ -63,24 +66,18 @@ pub enum Parsed {
 }
 
 pub const USAGE: &str = concat!(
-    "usage: rawinit [-g] [-s] [-v] [-w] [-p SIGNAL] [-e CODE]... [--] PROGRAM [ARGS...]\n",
-    "\n",
-    "Runs PROGRAM as its child, forwards every signal it gets to it, reaps\n",
-    "zombies, and exits with the child's exit code (128 + N if a signal N\n",
-    "killed it).\n",
-    "\n",
-    "  -g             send forwarded signals to the child's whole process group\n",
-    "  -s             register as the child subreaper when not running as PID 1\n",
-    "  -e CODE        exit 0 when the child exits with CODE (0-255; repeatable)\n",
-    "  -p SIGNAL      get SIGNAL (and forward it) when rawinit's parent dies,\n",
-    "                 e.g. -p SIGKILL (prctl PR_SET_PDEATHSIG)\n",
-    "  -w             warn on stderr when an orphaned zombie is reaped\n",
-    "  -v             say what is forwarded and reaped, on stderr\n",
-    "  -h, --help     this help\n",
-    "  -V, --version  the version\n",
-    "\n",
-    "As with tini: TINI_SUBREAPER (any value) is -s, TINI_KILL_PROCESS_GROUP\n",
-    "is -g, TINI_VERBOSITY=0 silences warnings and 2 or more is -v.\n",
+    "usage: rawinit [-gsvw] [-p SIG] [-r S:R]... [-e CODE]... [--] PROGRAM [ARGS...]\n",
+    "Runs PROGRAM, forwards it every signal, reaps zombies, exits with its\n",
+    "code (128+N if signal N killed it).\n",
+    "  -g       forward to the child's process group\n",
+    "  -s       be the child subreaper when not PID 1\n",
+    "  -e CODE  exit 0 when the child exits with CODE (repeatable)\n",
+    "  -p SIG   get SIG when rawinit's parent dies (e.g. SIGKILL)\n",
+    "  -r S:R   forward signal S as R; R 0 drops it (repeatable)\n",
+    "  -w       warn when an orphaned zombie is reaped\n",
+    "  -v       say what is forwarded and reaped\n",
+    "  -h -V    help, version\n",
+    "TINI_SUBREAPER is -s, TINI_KILL_PROCESS_GROUP -g, TINI_VERBOSITY=0 quiet, 2 -v\n",
 );
 
 /// Signal names `-p` takes (with or without `SIG`), NUL-padded to 5 bytes
@@ -105,6 +102,17 @@ const SIGNALS: [([u8; 5], u8); 15] = {
         (*b"WINCH", g::SIGWINCH as u8),
     ]
 };
+
+/// `Options::rewrite`: the signal is forwarded as it came.
+pub const UNCHANGED: u8 = 0xff;
+
+/// `S:R`: signal numbers, S from 1 to 64, R from 0 (drop) to 64.
+fn parse_rewrite(s: &[u8]) -> Option<(usize, u8)> {
+    let colon = s.iter().position(|&b| b == b':')?;
+    let from = parse_code(&s[..colon]).filter(|n| (1..=64).contains(n))?;
+    let to = parse_code(&s[colon + 1..]).filter(|n| *n <= 64)?;
+    Some((from, to as u8))
+}
 
 /// `SIGKILL`, `KILL` or a number from 1 to 31.
 fn parse_signal(s: &[u8]) -> Option<i32> {
@@ -165,6 +173,7 @@ pub fn parse(args: Args, envp: *const *const u8) -> Parsed {
         verbose: false,
         warn_reap: false,
         parent_death: 0,
+        rewrite: [UNCHANGED; 65],
         quiet: false,
         remap: [false; 256],
         program: 0,
@@ -188,47 +197,32 @@ pub fn parse(args: Args, envp: *const *const u8) -> Parsed {
                         b's' => o.subreaper = true,
                         b'v' => o.verbose = true,
                         b'w' => o.warn_reap = true,
-                        b'p' => {
-                            let value = if k + 1 < arg.len() {
-                                &arg[k + 1..]
-                            } else {
-                                i += 1;
-                                match args.get(i) {
-                                    Some(v) => v,
-                                    None => return Parsed::Usage("-p needs a signal", b""),
-                                }
-                            };
-                            match parse_signal(value) {
-                                Some(sig) => o.parent_death = sig,
-                                None => {
-                                    return Parsed::Usage(
-                                        "-p takes a signal name (SIGKILL) or number, not",
-                                        value,
-                                    )
-                                }
-                            }
-                            break;
-                        }
                         b'h' => return Parsed::Help,
                         b'V' => return Parsed::Version,
-                        b'e' => {
+                        // The options with a value: the rest of this
+                        // argument (-e3), or the next one (-e 3).
+                        opt @ (b'e' | b'p' | b'r') => {
                             let value = if k + 1 < arg.len() {
                                 &arg[k + 1..]
                             } else {
                                 i += 1;
                                 match args.get(i) {
                                     Some(v) => v,
-                                    None => return Parsed::Usage("-e needs an exit code", b""),
+                                    None => {
+                                        return Parsed::Usage("this option needs a value:", arg)
+                                    }
                                 }
                             };
-                            match parse_code(value) {
-                                Some(code) => o.remap[code] = true,
-                                None => {
-                                    return Parsed::Usage(
-                                        "-e takes an exit code from 0 to 255, not",
-                                        value,
-                                    )
-                                }
+                            let ok = match opt {
+                                b'e' => parse_code(value).map(|code| o.remap[code] = true),
+                                b'p' => parse_signal(value).map(|sig| o.parent_death = sig),
+                                _ => parse_rewrite(value).map(|(from, to)| o.rewrite[from] = to),
+                            };
+                            if ok.is_none() {
+                                return Parsed::Usage(
+                                    "-e takes an exit code (0-255), -p a signal (SIGKILL, 9), -r S:R; not",
+                                    value,
+                                );
                             }
                             break;
                         }

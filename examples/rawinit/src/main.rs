@@ -176,8 +176,17 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
     }
 }
 
-/// Sends `sig` on to the child (or its group), unchanged.
-fn forward(child: i32, sig: i32, opts: &Options) {
+/// Sends the signal received on to the child (or its group), rewritten
+/// by `-r` if asked.
+fn forward(child: i32, received: i32, opts: &Options) {
+    let sig = match opts.rewrite.get(received as usize) {
+        Some(&to) if to != args::UNCHANGED => i32::from(to),
+        _ => received,
+    };
+    if sig == 0 {
+        // `-r S:0`: dropped, as dumb-init does.
+        return;
+    }
     let target = if opts.group { -child } else { child };
     let result = sys::kill(target, sig);
     if opts.verbose {
