@@ -116,6 +116,10 @@ impl<T> Drop for LockGuard<'_, T> {
     }
 }
 
+/// FUTEX_WAKE's count for "every waiter": the kernel reads it as an
+/// `int`, so `u32::MAX` would be -1, which wakes one waiter only.
+const WAKE_ALL: u32 = i32::MAX as u32;
+
 const EMPTY: u32 = 0;
 const BUSY: u32 = 1;
 const READY: u32 = 2;
@@ -191,11 +195,11 @@ impl<T> Once<T> {
                         // at it before READY.
                         unsafe { (*self.value.get()).write(value) };
                         self.state.store(READY, Ordering::Release);
-                        let _ = futex::wake(&self.state, futex::Flags::PRIVATE, u32::MAX);
+                        let _ = futex::wake(&self.state, futex::Flags::PRIVATE, WAKE_ALL);
                     }
                     Err(e) => {
                         self.state.store(EMPTY, Ordering::Release);
-                        let _ = futex::wake(&self.state, futex::Flags::PRIVATE, u32::MAX);
+                        let _ = futex::wake(&self.state, futex::Flags::PRIVATE, WAKE_ALL);
                         return Err(e);
                     }
                 },
@@ -263,22 +267,31 @@ mod tests {
         );
         assert_eq!(once.get_or_try_init(|| Ok(7)), Ok(&7));
         assert_eq!(once.get_or_try_init(|| Ok(8)), Ok(&7));
+        // Four threads ask at once; the maker takes 100 ms, so the others
+        // sleep in futex_wait and must all be woken (a wake count read as
+        // -1 woke only one, and the rest slept for ever).
         let shared = Arc::new(Once::<u32>::new());
         let made = Arc::new(AtomicU32::new(0));
-        let threads: std::vec::Vec<_> = (0..4)
-            .map(|i| {
-                let (shared, made) = (Arc::clone(&shared), Arc::clone(&made));
-                thread::spawn(move || {
-                    *shared
-                        .get_or_try_init(|| {
-                            made.fetch_add(1, Ordering::Relaxed);
-                            Ok(i)
-                        })
-                        .unwrap()
-                })
+        let (tx, rx) = std::sync::mpsc::channel();
+        for i in 0..4 {
+            let (shared, made, tx) = (Arc::clone(&shared), Arc::clone(&made), tx.clone());
+            thread::spawn(move || {
+                let v = *shared
+                    .get_or_try_init(|| {
+                        made.fetch_add(1, Ordering::Relaxed);
+                        thread::sleep(std::time::Duration::from_millis(100));
+                        Ok(i)
+                    })
+                    .unwrap();
+                tx.send(v).unwrap();
+            });
+        }
+        let values: std::vec::Vec<u32> = (0..4)
+            .map(|_| {
+                rx.recv_timeout(std::time::Duration::from_secs(10))
+                    .expect("a thread waiting for the value was never woken")
             })
             .collect();
-        let values: std::vec::Vec<u32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
         assert_eq!(made.load(Ordering::Relaxed), 1);
         assert!(values.iter().all(|v| *v == values[0]));
     }
