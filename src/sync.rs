@@ -116,7 +116,7 @@ impl<T> Drop for LockGuard<'_, T> {
     }
 }
 
-/// FUTEX_WAKE's count for "every waiter": the kernel reads it as an
+/// `FUTEX_WAKE`'s count for "every waiter": the kernel reads it as an
 /// `int`, so `u32::MAX` would be -1, which wakes one waiter only.
 const WAKE_ALL: u32 = i32::MAX as u32;
 
