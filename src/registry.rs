@@ -43,6 +43,13 @@ const NO_SLOT: u32 = u32::MAX;
 /// token is one 32-bit compare.
 pub(crate) const FIRST_GENERATION: u32 = (Token::REGISTRY_BIT >> 32) as u32;
 
+/// The token of slot `index` at `generation` (the high word, top bit
+/// included): the one layout `Registry` and `SharedRegistry` share.
+#[inline]
+pub(crate) const fn token(index: u32, generation: u32) -> Token {
+    Token((generation as u64) << 32 | index as u64)
+}
+
 /// The next generation: 31 bits that wrap, the top bit kept.
 #[inline]
 pub(crate) const fn next_generation(generation: u32) -> u32 {
@@ -101,7 +108,7 @@ impl<S, F> InsertError<S, F> {
     }
 
     #[inline]
-    fn map_full<G>(self, f: impl FnOnce(F) -> G) -> InsertError<S, G> {
+    pub(crate) fn map_full<G>(self, f: impl FnOnce(F) -> G) -> InsertError<S, G> {
         match self {
             InsertError::Full(make) => InsertError::Full(f(make)),
             InsertError::Errno(e, s) => InsertError::Errno(e, s),
@@ -339,11 +346,6 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         self.stale
     }
 
-    #[inline]
-    pub(crate) const fn token(index: u32, generation: u32) -> Token {
-        Token((generation as u64) << 32 | index as u64)
-    }
-
     /// The slot index of `token`, if it names a live source.
     #[inline]
     fn live_index(&self, token: Token) -> Option<usize> {
@@ -428,7 +430,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         } else {
             return Err(InsertError::Full(make));
         };
-        let token = Self::token(index, generation);
+        let token = token(index, generation);
         let source = make(token);
         if let Err(e) = self.epoll.add(&source, token, interest) {
             return Err(InsertError::Errno(e, source));
@@ -546,7 +548,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             .iter()
             .enumerate()
             .filter_map(|(i, slot)| match &slot.entry {
-                Entry::Occupied(s) => Some((Self::token(i as u32, slot.generation), s)),
+                Entry::Occupied(s) => Some((token(i as u32, slot.generation), s)),
                 Entry::Vacant(_) => None,
             })
     }
@@ -557,7 +559,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             .iter_mut()
             .enumerate()
             .filter_map(|(i, slot)| match &mut slot.entry {
-                Entry::Occupied(s) => Some((Self::token(i as u32, slot.generation), s)),
+                Entry::Occupied(s) => Some((token(i as u32, slot.generation), s)),
                 Entry::Vacant(_) => None,
             })
     }
@@ -743,7 +745,7 @@ mod tests {
             .unwrap();
         // Age slot 0 to the last generation before wrapping (31 bits).
         reg.slots[0].generation = u32::MAX;
-        let old = Registry::<EventFd, 2>::token(0, u32::MAX);
+        let old = token(0, u32::MAX);
         assert_eq!(
             old,
             Token(u64::MAX >> 32 << 32),

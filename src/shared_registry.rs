@@ -11,7 +11,7 @@ use rustix::io::Errno;
 use crate::epoll::Epoll;
 use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
-use crate::registry::{next_generation, InsertError, FIRST_GENERATION};
+use crate::registry::{next_generation, token, InsertError, FIRST_GENERATION};
 use crate::sigset::SigSet;
 use crate::sync::{Lock, LockGuard, Once};
 use crate::timeout::{Deadline, Timeout};
@@ -281,10 +281,8 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
         source: S,
         interest: Interest,
     ) -> core::result::Result<Token, InsertError<S>> {
-        self.insert_with(|_| source, interest).map_err(|e| match e {
-            InsertError::Full(make) => InsertError::Full(make(Token(0))),
-            InsertError::Errno(e, s) => InsertError::Errno(e, s),
-        })
+        self.insert_with(|_| source, interest)
+            .map_err(|e| e.map_full(|make| make(Token(0))))
     }
 
     /// `epoll_ctl(ADD)`—Makes the source with its own token, registers it
@@ -309,7 +307,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
             return Err(InsertError::Full(make));
         };
         let mut inner = self.slots[index as usize].inner.lock();
-        let token = Token(u64::from(inner.generation) << 32 | u64::from(index));
+        let token = token(index, inner.generation);
         let source = make(token);
         // Registered under the slot's lock: a dispatch that gets its first
         // event waits for the source to be in place.
