@@ -162,18 +162,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     #[inline]
     #[must_use]
     pub const fn new() -> Self {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::CHECK_N;
-        SharedRegistry {
-            epoll: Once::new(),
-            free: Lock::new(Free {
-                head: NO_SLOT,
-                unused: 0,
-            }),
-            len: AtomicUsize::new(0),
-            stale: AtomicUsize::new(0),
-            slots: [const { Slot::vacant() }; N],
-        }
+        Self::with_once(Once::new())
     }
 
     /// An empty registry that registers its sources in `epoll` (which
@@ -182,10 +171,15 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     #[inline]
     #[must_use]
     pub const fn with_epoll(epoll: Epoll) -> Self {
+        Self::with_once(Once::with(epoll))
+    }
+
+    /// The one constructor: empty slots around `epoll`, made or not.
+    const fn with_once(epoll: Once<Epoll>) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::CHECK_N;
         SharedRegistry {
-            epoll: Once::with(epoll),
+            epoll,
             free: Lock::new(Free {
                 head: NO_SLOT,
                 unused: 0,
