@@ -3,7 +3,9 @@
 //! `#![no_std]`, `#![no_main]`, no libc, fully static. One epoll loop over a
 //! signalfd: every signal rawinit can block is blocked and arrives as a
 //! record; SIGCHLD means "reap", anything else is forwarded to the child
-//! (or its process group with `-g`). No timers and no polling: it sleeps
+//! (or its process group with `-g`, which also gets SIGTERM when the child
+//! exits). rawinit moves to `/` once the child runs. No timers and no
+//! polling: it sleeps
 //! in `epoll_pwait(-1)` until a signal comes.
 //!
 //! ```text
@@ -41,6 +43,7 @@ const VERSION: &str = "rawinit 0.1.0\n";
 /// never lets anyone block.
 const NOT_FORWARDED: [i32; 9] = [4, 5, 6, 7, 8, 9, 11, 19, 31];
 pub(crate) const SIGCHLD: i32 = 17;
+const SIGTERM: i32 = 15;
 
 extern "C" fn entry(stack: *const usize) -> ! {
     // SAFETY: at process entry the stack holds argc, then argc pointers to
@@ -102,13 +105,28 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
     if opts.parent_death != 0 {
         sys::set_parent_death_signal(opts.parent_death)?;
     }
+    // An ignored SIGCHLD, inherited from the caller, would make the kernel
+    // reap the children itself and send no SIGCHLD: rawinit would wait
+    // forever. Take the default action; the child gets the caller's back.
+    let caller_sigchld = sys::set_default_action(SIGCHLD)?;
+
+    // Block before creating anything, so no signal slips past the fd.
+    let set = forwarded_signals();
+    let caller_mask = block_signals(&set)?;
+    let signals = SignalFd::new(&set)?; // CLOEXEC: the child never sees it
+    let epoll = Epoll::new()?; // CLOEXEC too
+    epoll.add(&signals, Token(0), Interest::READABLE)?;
+
+    // Only now, with every signal blocked, a warning may be written: a
+    // closed stderr raises SIGPIPE, which would otherwise kill rawinit.
     let pid = rustix::process::getpid();
     if !pid.is_init() {
         if opts.subreaper {
             // Linux has had it since 3.4; an emulator (qemu-user) may refuse
             // it. Say so and run on rather than leave the program unstarted:
             // only the reaping of orphans is lost, and the warning says it.
-            if let Err(e) = rustix::process::set_child_subreaper(Some(pid)) {
+            let result = rustix::process::set_child_subreaper(Some(pid));
+            if let (Err(e), false) = (result, opts.quiet) {
                 out::line(&[
                     Part::Str("rawinit: warning: cannot become a child subreaper (errno "),
                     Part::Int(e.raw_os_error().into()),
@@ -124,24 +142,15 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
         }
     }
 
-    // An ignored SIGCHLD, inherited from the caller, would make the kernel
-    // reap the children itself and send no SIGCHLD: rawinit would wait
-    // forever. Take the default action; the child gets the caller's back.
-    let caller_sigchld = sys::set_default_action(SIGCHLD)?;
-
-    // Block before creating anything, so no signal slips past the fd.
-    let set = forwarded_signals();
-    let caller_mask = block_signals(&set)?;
-    let signals = SignalFd::new(&set)?; // CLOEXEC: the child never sees it
-    let epoll = Epoll::new()?; // CLOEXEC too
-    epoll.add(&signals, Token(0), Interest::READABLE)?;
-
     let child = match sys::fork()? {
         sys::Forked::Child => child::exec(args, envp, opts.program, &caller_mask, &caller_sigchld),
         sys::Forked::Parent(pid) => pid,
     };
     let me = pid.as_raw_nonzero().get();
     child::set_group(child);
+    // The init never holds the caller's directory busy (an unmountable
+    // file system, as dumb-init documents); the child keeps it.
+    let _ = sys::chdir_root();
     if opts.verbose {
         out::line(&[
             Part::Str("rawinit: started "),
@@ -167,6 +176,12 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
             }
             if sig == SIGCHLD {
                 if let Some(code) = reap(child, opts) {
+                    if opts.group {
+                        // As dumb-init does: the rest of the group (the
+                        // child's own children) is told to stop too, TERM
+                        // rewritten by `-r` like any forwarded signal.
+                        forward(child, SIGTERM, opts);
+                    }
                     return Ok(code);
                 }
             } else {

@@ -1,5 +1,5 @@
 //! The system calls rustix keeps private (fork, execve, kill with a raw
-//! signal number, rt_sigaction, exit_group), made through the `syscalls` crate: the same
+//! signal number, rt_sigaction, chdir, exit_group), made through the `syscalls` crate: the same
 //! reviewed raw-syscall crate rawepoll's own `src/sys.rs` uses. Each call
 //! has its SAFETY comment; nothing else in rawinit makes raw system calls.
 
@@ -69,6 +69,15 @@ pub fn set_parent_death_signal(sig: i32) -> Result<(), Errno> {
     let op = linux_raw_sys::prctl::PR_SET_PDEATHSIG as usize;
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
     unsafe { syscalls::syscall2(Sysno::prctl, op, sig as usize) }
+        .map(drop)
+        .map_err(errno)
+}
+
+/// `chdir("/")`. (rustix has `chdir` only with its `fs` feature.)
+pub fn chdir_root() -> Result<(), Errno> {
+    // SAFETY: the path is a NUL-terminated static string the kernel only
+    // reads.
+    unsafe { syscalls::syscall1(Sysno::chdir, c"/".as_ptr() as usize) }
         .map(drop)
         .map_err(errno)
 }
