@@ -171,6 +171,9 @@ mod sync;
 #[cfg(not(rawepoll_unsupported))]
 #[allow(unsafe_code)]
 mod sys;
+#[cfg(all(feature = "async", not(rawepoll_unsupported)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub mod rt;
 #[cfg(not(rawepoll_unsupported))]
 mod timeout;
 #[cfg(not(rawepoll_unsupported))]

@@ -1,0 +1,309 @@
+//! Sources registered with a runtime, and the futures that wait for their
+//! readiness.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use rustix::fd::AsFd;
+use rustix::io::Errno;
+
+use super::{Runtime, SourceSlot, READ, WRITE};
+use crate::interest::Interest;
+use crate::registry::token;
+use crate::Result;
+
+/// An error that may mean "try again when ready": `EAGAIN` for [`Errno`],
+/// `ErrorKind::WouldBlock` for `std::io::Error` (feature `std`).
+pub trait WouldBlock {
+    /// Whether the operation would have blocked.
+    fn would_block(&self) -> bool;
+}
+
+impl WouldBlock for Errno {
+    #[inline]
+    fn would_block(&self) -> bool {
+        *self == Errno::AGAIN
+    }
+}
+
+#[cfg(feature = "std")]
+impl WouldBlock for std::io::Error {
+    #[inline]
+    fn would_block(&self) -> bool {
+        self.kind() == std::io::ErrorKind::WouldBlock
+    }
+}
+
+/// A non-blocking source registered with a [`Runtime`]: it owns the source
+/// and deregisters it when dropped (`epoll_ctl(EPOLL_CTL_DEL)`), then
+/// drops it (closes it, for an owned fd).
+///
+/// Registered edge-triggered for reading and writing at once. The runtime
+/// remembers each direction's readiness until an operation answers
+/// `EAGAIN` ([`read_with`](Self::read_with) and
+/// [`write_with`](Self::write_with) clear it then), so no readiness is lost
+/// between the kernel's edge and the task that acts on it. One task waits
+/// per direction: a second waiter in the same direction takes the place of
+/// the first, which is woken (and, polled again, takes it back: no wake-up
+/// is lost, but two tasks reading one socket take turns by spinning).
+///
+/// # Example
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use rawepoll::rt::Runtime;
+///
+/// static RT: Runtime<4> = Runtime::new();
+///
+/// let (a, mut b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// let n = RT.block_on(async {
+///     let a = RT.register(a)?;
+///     b.write_all(b"hi")?; // `b` is blocking: a plain write
+///     let mut buf = [0u8; 8];
+///     a.read_with(|s| (&*s).read(&mut buf)).await
+/// })??;
+/// assert_eq!(n, 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Async<S: AsFd, const N: usize> {
+    runtime: &'static Runtime<N>,
+    index: usize,
+    source: S,
+}
+
+impl<const N: usize> Runtime<N> {
+    /// `epoll_ctl(EPOLL_CTL_ADD)`—Registers `source` (which must be
+    /// non-blocking: see [`set_nonblocking`](crate::set_nonblocking)) for
+    /// readiness in both directions, edge-triggered, and returns it wrapped
+    /// in an [`Async`].
+    ///
+    /// # Errors
+    ///
+    /// * `ENOSPC`: `N` sources are registered already. The source is
+    ///   dropped (closed); register fewer or use a larger `N`.
+    /// * The errors of [`Epoll::add`](crate::Epoll::add): `EEXIST` (already
+    ///   in this epoll), `EPERM` (a regular file), `ENOMEM`, `ENOSPC`
+    ///   (`max_user_watches`).
+    ///
+    /// # References
+    ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    pub fn register<S: AsFd>(&'static self, source: S) -> Result<Async<S, N>> {
+        let epoll = self.epoll()?;
+        let mut state = self.state.lock();
+        let index = state
+            .sources
+            .iter()
+            .position(|s| !s.in_use())
+            .ok_or(Errno::NOSPC)?;
+        let slot = &mut state.sources[index];
+        let generation = slot.generation.wrapping_add(1) | 1;
+        epoll.add(
+            &source,
+            token(index as u32, generation),
+            Interest::READABLE | Interest::WRITABLE | Interest::READ_CLOSED | Interest::EDGE,
+        )?;
+        *slot = SourceSlot {
+            generation,
+            ready: 0,
+            reader: None,
+            writer: None,
+        };
+        Ok(Async {
+            runtime: self,
+            index,
+            source,
+        })
+    }
+}
+
+impl<S: AsFd, const N: usize> Async<S, N> {
+    /// The source.
+    pub fn get_ref(&self) -> &S {
+        &self.source
+    }
+
+    /// Waits until the source is readable (or at end of file, or failed):
+    /// at once if the runtime saw it so since the last `EAGAIN`.
+    pub fn readable(&self) -> Readiness<'_, S, N> {
+        Readiness {
+            source: self,
+            direction: READ,
+            waker: None,
+        }
+    }
+
+    /// Waits until the source is writable (or failed): at once if the
+    /// runtime saw it so since the last `EAGAIN`.
+    pub fn writable(&self) -> Readiness<'_, S, N> {
+        Readiness {
+            source: self,
+            direction: WRITE,
+            waker: None,
+        }
+    }
+
+    /// Forgets that the source was readable: the next
+    /// [`readable`](Self::readable) waits for a new edge. For operations
+    /// other than `read_with`'s that answered `EAGAIN`.
+    pub fn clear_readable(&self) {
+        self.clear(READ);
+    }
+
+    /// Forgets that the source was writable (see
+    /// [`clear_readable`](Self::clear_readable)).
+    pub fn clear_writable(&self) {
+        self.clear(WRITE);
+    }
+
+    fn clear(&self, direction: u8) {
+        self.runtime.state.lock().sources[self.index].ready &= !direction;
+    }
+
+    /// Runs `op` on the source until it does not answer "would block"
+    /// (`EAGAIN`, or `WouldBlock` with std), waiting for readability in
+    /// between. For `read`, `recv`, `accept`…
+    ///
+    /// # Errors
+    ///
+    /// The first error of `op` that is not "would block".
+    pub async fn read_with<R, E: WouldBlock>(
+        &self,
+        mut op: impl FnMut(&S) -> core::result::Result<R, E>,
+    ) -> core::result::Result<R, E> {
+        loop {
+            match op(self.get_ref()) {
+                Err(e) if e.would_block() => {
+                    self.clear(READ);
+                    self.readable().await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `op` on the source until it does not answer "would block",
+    /// waiting for writability in between. For `write`, `send`, `connect`…
+    ///
+    /// # Errors
+    ///
+    /// The first error of `op` that is not "would block".
+    pub async fn write_with<R, E: WouldBlock>(
+        &self,
+        mut op: impl FnMut(&S) -> core::result::Result<R, E>,
+    ) -> core::result::Result<R, E> {
+        loop {
+            match op(self.get_ref()) {
+                Err(e) if e.would_block() => {
+                    self.clear(WRITE);
+                    self.writable().await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+impl<S: AsFd, const N: usize> Drop for Async<S, N> {
+    /// `epoll_ctl(EPOLL_CTL_DEL)`, then the slot is freed: an event still
+    /// queued for it is recognised as stale (its generation) and ignored.
+    fn drop(&mut self) {
+        if let Some(epoll) = self.runtime.hub.epoll.get() {
+            let _ = epoll.delete(&self.source);
+        }
+        let mut state = self.runtime.state.lock();
+        let slot = &mut state.sources[self.index];
+        slot.generation = slot.generation.wrapping_add(1) & !1;
+        slot.ready = 0;
+        // Wakers left by futures that were forgotten rather than dropped;
+        // dropped outside the lock.
+        let wakers = (slot.reader.take(), slot.writer.take());
+        drop(state);
+        drop(wakers);
+    }
+}
+
+impl<S: AsFd + fmt::Debug, const N: usize> fmt::Debug for Async<S, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Async")
+            .field("source", &self.source)
+            .field("slot", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Async::readable`] and [`Async::writable`]. Dropped
+/// before it completes, it withdraws its waker: nothing is woken for it
+/// later.
+#[must_use = "futures do nothing unless polled"]
+pub struct Readiness<'a, S: AsFd, const N: usize> {
+    source: &'a Async<S, N>,
+    direction: u8,
+    /// The waker left with the runtime, if any.
+    waker: Option<Waker>,
+}
+
+impl<S: AsFd, const N: usize> Future for Readiness<'_, S, N> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let mut state = this.source.runtime.state.lock();
+        let slot = &mut state.sources[this.source.index];
+        if slot.ready & this.direction != 0 {
+            drop(state);
+            this.waker = None;
+            return Poll::Ready(());
+        }
+        let place = if this.direction == READ {
+            &mut slot.reader
+        } else {
+            &mut slot.writer
+        };
+        let displaced = match place {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            _ => place.replace(cx.waker().clone()),
+        };
+        drop(state);
+        this.waker = Some(cx.waker().clone());
+        if let Some(other) = displaced {
+            if !this.waker.as_ref().is_some_and(|w| w.will_wake(&other)) {
+                other.wake();
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl<S: AsFd, const N: usize> Drop for Readiness<'_, S, N> {
+    fn drop(&mut self) {
+        let Some(mine) = self.waker.take() else {
+            return;
+        };
+        let mut state = self.source.runtime.state.lock();
+        let slot = &mut state.sources[self.source.index];
+        let place = if self.direction == READ {
+            &mut slot.reader
+        } else {
+            &mut slot.writer
+        };
+        if place.as_ref().is_some_and(|w| w.will_wake(&mine)) {
+            *place = None;
+        }
+    }
+}
+
+impl<S: AsFd, const N: usize> fmt::Debug for Readiness<'_, S, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Readiness")
+            .field(
+                "direction",
+                &if self.direction == READ { "read" } else { "write" },
+            )
+            .field("waiting", &self.waker.is_some())
+            .finish()
+    }
+}
