@@ -163,6 +163,9 @@ mod shared_registry;
 mod sigset;
 // The futex lock and once-cell of SharedRegistry: with `sys`, the only
 // module with `unsafe` code, each block with its `// SAFETY:`.
+#[cfg(all(feature = "async", not(rawepoll_unsupported)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub mod rt;
 #[cfg(not(rawepoll_unsupported))]
 mod source;
 #[cfg(not(rawepoll_unsupported))]
@@ -171,9 +174,6 @@ mod sync;
 #[cfg(not(rawepoll_unsupported))]
 #[allow(unsafe_code)]
 mod sys;
-#[cfg(all(feature = "async", not(rawepoll_unsupported)))]
-#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
-pub mod rt;
 #[cfg(not(rawepoll_unsupported))]
 mod timeout;
 #[cfg(not(rawepoll_unsupported))]

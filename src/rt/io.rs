@@ -301,7 +301,11 @@ impl<S: AsFd, const N: usize> fmt::Debug for Readiness<'_, S, N> {
         f.debug_struct("Readiness")
             .field(
                 "direction",
-                &if self.direction == READ { "read" } else { "write" },
+                &if self.direction == READ {
+                    "read"
+                } else {
+                    "write"
+                },
             )
             .field("waiting", &self.waker.is_some())
             .finish()

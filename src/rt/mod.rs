@@ -333,8 +333,7 @@ impl<const N: usize> Runtime<N> {
                     continue; // deregistered since
                 }
                 let failed = event.is_error() || event.is_hangup();
-                if event.is_readable() || event.is_read_closed() || event.is_priority() || failed
-                {
+                if event.is_readable() || event.is_read_closed() || event.is_priority() || failed {
                     slot.ready |= READ;
                     if let Some(w) = slot.reader.take() {
                         let _ = wake.push(w);

@@ -120,8 +120,7 @@ impl TaskWake {
     }
 }
 
-static HUB_VTABLE: RawWakerVTable =
-    RawWakerVTable::new(hub_clone, hub_wake, hub_wake, waker_drop);
+static HUB_VTABLE: RawWakerVTable = RawWakerVTable::new(hub_clone, hub_wake, hub_wake, waker_drop);
 static TASK_VTABLE: RawWakerVTable =
     RawWakerVTable::new(task_clone, task_wake, task_wake, waker_drop);
 
