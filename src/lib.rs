@@ -114,6 +114,9 @@
 //!   [`Interest::EDGE`], call their `set_nonblocking(true)` (or
 //!   [`set_nonblocking`]) before registering them, or the read until
 //!   `EAGAIN` blocks the loop.
+//! * `async`: [`rt`], a reactor and an executor with no std and no
+//!   allocation (a `static` [`rt::Runtime`], [`rt::Async`] sources,
+//!   `sleep` and `timeout` futures, a [`rt::TaskSet`] of pinned tasks).
 //!
 //! [rustix]: https://docs.rs/rustix
 #![no_std]
@@ -221,7 +224,8 @@ pub use rustix::io::Errno;
 #[cfg(not(rawepoll_unsupported))]
 pub type Result<T, E = Errno> = core::result::Result<T, E>;
 
-/// The README's Rust example, compiled and run as a doctest.
-#[cfg(all(doctest, not(rawepoll_unsupported)))]
+/// The README's Rust examples, compiled and run as doctests (with
+/// `--all-features`: one of them is the `async` feature's).
+#[cfg(all(doctest, feature = "async", feature = "std", not(rawepoll_unsupported)))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
