@@ -33,6 +33,18 @@ use crate::Result;
 ///   registration alive, and events for it keep coming, with the old token,
 ///   after the original fd is closed.
 ///
+/// **Nested in another event loop.** An epoll fd is itself pollable: it is
+/// readable when a `wait` would report something, so tokio's `AsyncFd` or
+/// async-io's `Async` can wait on it. Those runtimes register the fd once
+/// and ask that it refer to the *same open file* for as long as they hold
+/// it (tokio registers by number, and a number closed and reused would
+/// deliver another file's readiness to it). An `Epoll` gives that: its fd is
+/// never replaced, only closed when the `Epoll` is dropped or
+/// [`close`](Epoll::close)d, which the borrow of the wrapper they hold rules
+/// out. Read events with a zero [`Timeout`] when they report it readable;
+/// `rawepoll::rt::Runtime::try_turn` (feature `async`) does that and
+/// answers `EAGAIN` ("would block") when nothing was there.
+///
 /// # Example
 ///
 /// ```
