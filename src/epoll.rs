@@ -35,15 +35,17 @@ use crate::Result;
 ///
 /// **Nested in another event loop.** An epoll fd is itself pollable: it is
 /// readable when a `wait` would report something, so tokio's `AsyncFd` or
-/// async-io's `Async` can wait on it. Those runtimes register the fd once
-/// and ask that it refer to the *same open file* for as long as they hold
-/// it (tokio registers by number, and a number closed and reused would
-/// deliver another file's readiness to it). An `Epoll` gives that: its fd is
-/// never replaced, only closed when the `Epoll` is dropped or
-/// [`close`](Epoll::close)d, which the borrow of the wrapper they hold rules
-/// out. Read events with a zero [`Timeout`] when they report it readable;
-/// `rawepoll::rt::Runtime::try_turn` (feature `async`) does that and
-/// answers `EAGAIN` ("would block") when nothing was there.
+/// async-io's `Async` can wait on it. tokio (since 1.54,
+/// `AsyncFd::register`, an `unsafe fn`: tokio #8587) asks that the fd stay
+/// open and refer to the *same open file* for as long as the `AsyncFd`
+/// holds it, and that `as_raw_fd` always return that same number. An
+/// `Epoll` keeps its fd from `new` until it is dropped or
+/// [`close`](Epoll::close)d, never replaced: owned by the `AsyncFd` (or
+/// borrowed by a wrapper it owns, for a `static` such as
+/// `rawepoll::rt::Runtime`'s epoll), it meets that contract. Read events
+/// with a zero [`Timeout`] when the other loop reports it readable;
+/// `rawepoll::rt::Runtime::try_turn` (feature `async`) does that and answers
+/// `EAGAIN` ("would block") when nothing was there.
 ///
 /// # Example
 ///

@@ -183,7 +183,7 @@ fn run(seed: u64) -> usize {
         mine.set_nonblocking(true).unwrap();
         let remote = Arc::clone(&remotes[i]);
         let mut schedule = schedule.clone();
-        let mut order = Rng(seed ^ (i as u64 + 1) * 0x9e37_79b9);
+        let mut order = Rng(seed ^ ((i as u64 + 1) * 0x9e37_79b9));
         // Interleave bytes and wakes in a random order.
         for k in (1..schedule.len()).rev() {
             schedule.swap(k, order.below(k as u64 + 1) as usize);

@@ -13,8 +13,8 @@ use rawepoll::Errno;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
-/// The runtime's epoll, as tokio wants an fd: `AsRawFd`, the same open
-/// file for the wrapper's whole life.
+/// The runtime's epoll, as tokio wants an fd: `AsRawFd`, the same number
+/// and the same open file for the wrapper's whole life.
 struct Nested(&'static Runtime<8>);
 
 impl AsRawFd for Nested {
@@ -26,7 +26,11 @@ impl AsRawFd for Nested {
 /// Turns the rawepoll runtime whenever tokio sees its epoll readable;
 /// counts the turns that found nothing (answered "would block").
 async fn drive(rt: &'static Runtime<8>) -> io::Result<()> {
-    let fd = AsyncFd::with_interest(Nested(rt), Interest::READABLE)?;
+    // SAFETY: tokio's contract for `register_with_interest` (tokio #8587):
+    // the fd stays open, and the same open file, for the AsyncFd's whole
+    // life, and `as_raw_fd` always returns it. The runtime is `'static` and
+    // never closes its epoll, whose fd is made once (`Epoll`'s docs).
+    let fd = unsafe { AsyncFd::register_with_interest(Nested(rt), Interest::READABLE)? };
     loop {
         let mut guard = fd.readable().await?;
         match guard.try_io(|_| rt.try_turn().map_err(io::Error::from)) {
