@@ -161,11 +161,14 @@ struct Slot<K> {
 }
 
 impl<K> Slot<K> {
+    /// All zeros (`link` is set when the slot is first used), so that a
+    /// `static` set, or a `static` `rt::Runtime`, goes in `.bss` and costs
+    /// nothing in the file.
     const UNUSED: Slot<K> = Slot {
         key: None,
         when: 0,
         seq: 0,
-        link: NONE,
+        link: 0,
         generation: 0,
     };
 }
@@ -293,7 +296,9 @@ pub struct TimerSet<K, const N: usize> {
     clock: Clock,
     /// Slots `0..unused` have been used at least once; the rest never.
     unused: u32,
-    /// Head of the free list of released slots (`NONE`: empty).
+    /// Head of the free list of released slots, bit-inverted: 0 (`!NONE`)
+    /// when it is empty, so that a new set is all zero bytes (a `static`
+    /// one, or a `static` `rt::Runtime`, takes no room in the file).
     free: u32,
     len: u32,
     next_seq: u64,
@@ -327,7 +332,7 @@ impl<K, const N: usize> TimerSet<K, N> {
         TimerSet {
             clock,
             unused: 0,
-            free: NONE,
+            free: !NONE,
             len: 0,
             next_seq: 0,
             heap: [Entry::EMPTY; N],
@@ -397,9 +402,9 @@ impl<K, const N: usize> TimerSet<K, N> {
         deadline: Duration,
         key: K,
     ) -> core::result::Result<TimerHandle, TimerSetFull<K>> {
-        let slot = if self.free != NONE {
-            let slot = self.free;
-            self.free = self.slots[slot as usize].link;
+        let slot = if self.free != !NONE {
+            let slot = !self.free;
+            self.free = !self.slots[slot as usize].link;
             slot
         } else if (self.unused as usize) < N {
             self.unused += 1;
@@ -668,8 +673,8 @@ impl<K, const N: usize> TimerSet<K, N> {
         }
         let s = &mut self.slots[slot];
         s.generation = s.generation.wrapping_add(1);
-        s.link = self.free;
-        self.free = slot as u32;
+        s.link = !self.free;
+        self.free = !(slot as u32);
         // Some: the slot held a timer (every heap entry's slot does).
         s.key.take().unwrap_or_else(|| unreachable!())
     }

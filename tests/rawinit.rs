@@ -8,6 +8,9 @@
 //! i686, aarch64, armv7 and riscv64 under qemu-user.
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
+#[path = "support/no_main.rs"]
+mod no_main;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -105,82 +108,15 @@ fn init() -> Command {
     cmd
 }
 
-/// rawinit lives in the repository, not in the published crate (a workspace
-/// member with its own link settings cannot be packaged inside another
-/// crate): from an unpacked `.crate`, these tests say so and pass.
 fn outside_the_repository() -> bool {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rawinit/Cargo.toml");
-    if here.exists() {
-        return false;
-    }
-    eprintln!("SKIPPED: examples/rawinit is not in the published crate; run these tests from the repository");
-    true
-}
-
-/// rawinit is built for the musl target, which a fresh rustup install does
-/// not have: install it (`rustup target add`), or stop with a message that
-/// says what to run.
-fn ensure_musl_target() {
-    let target = target();
-    let target = target.as_str();
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let libdir = Command::new(&rustc)
-        .args(["--print", "target-libdir", "--target", target])
-        .output()
-        .expect("rustc --print target-libdir");
-    let libdir = PathBuf::from(String::from_utf8_lossy(&libdir.stdout).trim());
-    let installed = std::fs::read_dir(&libdir)
-        .map(|d| {
-            d.flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
-        })
-        .unwrap_or(false);
-    if installed {
-        return;
-    }
-    eprintln!(
-        "rawinit tests: the {target} target is missing; running `rustup target add {target}`"
-    );
-    let added = Command::new("rustup")
-        .args(["target", "add", target])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        added,
-        "rawinit is built for {target}, whose standard library is not installed, and \
-         `rustup target add {target}` failed (no rustup, or no network). Install it, then \
-         run the tests again."
-    );
+    !no_main::in_the_repository("rawinit")
 }
 
 /// Builds rawinit once (its own target dir, so the outer cargo's lock is
 /// not in the way) and returns the binary's path.
 fn rawinit() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        ensure_musl_target();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let target_dir = root.join("target/rawinit-test");
-        let status = Command::new(env!("CARGO"))
-            .current_dir(root.join("examples/rawinit"))
-            .args(["build", "--quiet", "--profile", "minimal", "--target"])
-            .arg(target())
-            .arg("--target-dir")
-            .arg(&target_dir)
-            // rawinit links with its own settings (examples/.cargo): the
-            // system cc on x86_64, rust-lld (on PATH) elsewhere.
-            .env_remove(format!(
-                "CARGO_TARGET_{}_LINKER",
-                target().to_uppercase().replace('-', "_")
-            ))
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .status()
-            .expect("cargo build for rawinit");
-        assert!(status.success(), "building rawinit failed");
-        target_dir.join(target()).join("minimal/rawinit")
-    })
+    BIN.get_or_init(|| no_main::build("rawinit", "rawinit", &target(), "rawinit-test"))
 }
 
 /// A command whose process starts with the signals the tests send at

@@ -1,0 +1,176 @@
+//! examples/async_echo.rs as a `#![no_std]`, `#![no_main]` static program:
+//! the same async echo server on rawepoll's runtime, with no std, no libc
+//! and no allocator. Sockets are rustix's; every system call is a
+//! `syscall` instruction in this binary.
+//!
+//! ```text
+//! cd examples/async_echo_nostd && cargo build --profile minimal
+//! ../../target/x86_64-unknown-linux-musl/minimal/rawepoll-async-echo 0
+//! ```
+//!
+//! The first line of output is `listening on 127.0.0.1:PORT`, as for the
+//! other echo examples. Exit code 1 and a message on a setup error.
+#![no_std]
+#![no_main]
+
+use core::future::{poll_fn, Future};
+use core::pin::{pin, Pin};
+
+use rawepoll::rt::{Runtime, TaskSet};
+use rawepoll::{Errno, OwnedFd};
+use rustix::net::{self, AddressFamily, SocketAddrV4, SocketFlags, SocketType};
+
+#[path = "../../common/start.rs"]
+mod start;
+
+// The C memory functions the compiler calls (moving futures, zeroing
+// buffers), and strlen for the argument.
+#[path = "../../common/mem.rs"]
+mod mem;
+
+/// Sources (the listener and the connections), timers and tasks.
+const CAPACITY: usize = 128;
+
+static RUNTIME: Runtime<CAPACITY> = Runtime::new();
+
+extern "C" fn entry(stack: *const usize) -> ! {
+    // SAFETY: at process entry the stack holds argc, then argc pointers to
+    // NUL-terminated strings; they live as long as the process.
+    let port = unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const u8;
+        if argc > 1 {
+            parse_port(core::ffi::CStr::from_ptr((*argv.add(1)).cast()).to_bytes())
+        } else {
+            Some(0)
+        }
+    };
+    let Some(port) = port else {
+        write(2, b"usage: rawepoll-async-echo [PORT]\n");
+        exit(2)
+    };
+    match serve(port) {
+        Ok(()) => exit(0),
+        Err(e) => {
+            write(2, b"rawepoll-async-echo: errno ");
+            let mut digits = [0u8; 10];
+            write(2, itoa(e.raw_os_error() as u32, &mut digits));
+            write(2, b"\n");
+            exit(1)
+        }
+    }
+}
+
+fn serve(port: u16) -> Result<(), Errno> {
+    let listener = net::socket_with(
+        AddressFamily::INET,
+        SocketType::STREAM,
+        SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+        None,
+    )?;
+    net::sockopt::set_socket_reuseaddr(&listener, true)?;
+    net::bind(&listener, &SocketAddrV4::new([127, 0, 0, 1].into(), port))?;
+    net::listen(&listener, 1024)?;
+    let addr = net::getsockname(&listener)?;
+    let port = SocketAddrV4::try_from(addr)
+        .map_err(|_| Errno::AFNOSUPPORT)?
+        .port();
+    let mut line = *b"listening on 127.0.0.1:\0\0\0\0\0\0";
+    let mut digits = [0u8; 10];
+    let d = itoa(u32::from(port), &mut digits);
+    line[23..23 + d.len()].copy_from_slice(d);
+    line[23 + d.len()] = b'\n';
+    write(1, &line[..24 + d.len()]);
+
+    let listener = RUNTIME.register(listener)?;
+    let tasks = pin!(TaskSet::new(&RUNTIME)?);
+    let tasks = tasks.into_ref();
+    RUNTIME.block_on(tasks.run_with(async {
+        loop {
+            match net::accept_with(
+                listener.get_ref(),
+                SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+            ) {
+                // No room: dropped, that is, closed at once.
+                Ok(conn) => drop(tasks.spawn(handle(conn))),
+                Err(Errno::AGAIN) => {
+                    listener.clear_readable();
+                    let mut ready = listener.readable();
+                    poll_fn(|cx| Pin::new(&mut ready).poll(cx)).await;
+                }
+                // EINTR, ECONNABORTED, EMFILE…: that connection, not the server.
+                Err(_) => {}
+            }
+        }
+    }))
+}
+
+/// One connection: echo until end of file or an error.
+async fn handle(conn: OwnedFd) {
+    let Ok(conn) = RUNTIME.register(conn) else {
+        return; // no room: closed
+    };
+    let mut buf = [0u8; 2048];
+    loop {
+        let n = match conn.read_with(|fd| rustix::io::read(fd, &mut buf)).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let mut at = 0;
+        while at < n {
+            match conn
+                .write_with(|fd| rustix::io::write(fd, &buf[at..n]))
+                .await
+            {
+                Ok(0) | Err(_) => return,
+                Ok(k) => at += k,
+            }
+        }
+    }
+}
+
+fn parse_port(s: &[u8]) -> Option<u16> {
+    if s.is_empty() || s.len() > 5 {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(c - b'0');
+    }
+    u16::try_from(n).ok()
+}
+
+fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+fn write(fd: i32, bytes: &[u8]) {
+    // SAFETY: fds 1 and 2 are only lent to write(2) for this call.
+    let fd = unsafe { rawepoll::BorrowedFd::borrow_raw(fd) };
+    let _ = rustix::io::write(fd, bytes);
+}
+
+fn exit(code: usize) -> ! {
+    // SAFETY: exit_group ends the process; it touches no memory of ours.
+    let _ = unsafe { syscalls::syscall1(syscalls::Sysno::exit_group, code) };
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    write(2, b"rawepoll-async-echo: internal error\n");
+    exit(254)
+}
