@@ -20,7 +20,7 @@ use core::future::poll_fn;
 use core::future::Future;
 use core::pin::{pin, Pin};
 use core::task::Poll;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Write};
 use std::net::{TcpListener, TcpStream};
 
 use rawepoll::rt::{Async, Runtime, TaskSet};
@@ -132,13 +132,13 @@ async fn handle(rt: &'static Runtime<CAPACITY>, stream: TcpStream, stats: &Stats
     };
     let mut buf = [0u8; 2048];
     loop {
-        let n = match conn.read_with(|s| (&*s).read(&mut buf)).await {
+        let n = match conn.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
         let mut at = 0;
         while at < n {
-            match conn.write_with(|s| (&*s).write(&buf[at..n])).await {
+            match conn.write(&buf[at..n]).await {
                 Ok(0) | Err(_) => return,
                 Ok(k) => at += k,
             }

@@ -270,3 +270,71 @@ fn tasks_spawn_tasks_from_inside() {
     rt.block_on(tasks.run()).unwrap();
     assert_eq!(*log.lock().unwrap(), ["parent", "child"]);
 }
+
+/// The last bytes and the end of file arrive in one edge: a short read
+/// takes the bytes, and the end of file must still be seen, though no new
+/// edge will ever come for it (the async echo server hung on this).
+#[test]
+fn end_of_file_behind_a_short_read_is_not_lost() {
+    let rt = runtime::<4>();
+    let (a, mut b) = pair();
+    b.write_all(b"last").unwrap();
+    drop(b); // end of file, right behind the data
+    let got = rt
+        .block_on(async {
+            let a = rt.register(a).unwrap();
+            let mut buf = [0u8; 16];
+            let n = a.read(&mut buf).await.unwrap(); // short: 4 of 16
+            let eof = rt.timeout(Duration::from_secs(5), a.read(&mut buf)).await;
+            (n, eof)
+        })
+        .unwrap();
+    assert_eq!(got, (4, Ok(Ok(0))));
+}
+
+/// `Async::write` and `Async::read` across a full socket buffer: short
+/// writes wait for room, every byte arrives.
+#[test]
+fn read_and_write_through_a_full_buffer() {
+    let rt = runtime::<4>();
+    let (a, b) = pair();
+    let total = 4 << 20;
+    let got = rt
+        .block_on(async {
+            let a = rt.register(a).unwrap();
+            let b = rt.register(b).unwrap();
+            let writer = async {
+                let data: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
+                let mut at = 0;
+                while at < data.len() {
+                    at += a.write(&data[at..]).await.unwrap();
+                }
+                drop(a); // end of file
+            };
+            let mut writer = pin!(writer);
+            let reader = async {
+                let mut got = Vec::new();
+                let mut buf = [0u8; 7000];
+                loop {
+                    match b.read(&mut buf).await.unwrap() {
+                        0 => return got,
+                        n => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+            };
+            let mut reader = pin!(reader);
+            let mut written = false;
+            poll_fn(|cx| {
+                written = written || writer.as_mut().poll(cx).is_ready();
+                match reader.as_mut().poll(cx) {
+                    Poll::Ready(got) if written => Poll::Ready(got),
+                    Poll::Ready(_) => panic!("end of file before the writer was done"),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await
+        })
+        .unwrap();
+    assert_eq!(got.len(), total);
+    assert!(got.iter().enumerate().all(|(i, &x)| x == (i % 251) as u8));
+}

@@ -48,6 +48,9 @@ impl Rng {
 enum Step {
     /// Read the next byte; with a timeout in ms (which may fire first).
     Read(Option<u64>),
+    /// The same through `Async::read` (which waits first and forgets the
+    /// readiness after a short read) rather than `read_with`.
+    ReadDirect(Option<u64>),
     /// Sleep this many µs.
     Sleep(u64),
     /// Wait until the other thread has woken this task this many times.
@@ -105,6 +108,7 @@ impl<F: Future + Unpin> Future for Once<F> {
 async fn task(
     socket: UnixStream,
     steps: Vec<Step>,
+    total: usize,
     remote: &Remote,
     received: &Mutex<Vec<u8>>,
     timeouts: &Cell<usize>,
@@ -113,6 +117,9 @@ async fn task(
     for step in steps {
         match step {
             Step::Read(limit) => loop {
+                if received.lock().unwrap().len() == total {
+                    break; // an earlier read took this step's byte
+                }
                 let mut byte = [0u8; 1];
                 let read = source.read_with(|s| (&*s).read(&mut byte));
                 let n = match limit {
@@ -130,6 +137,32 @@ async fn task(
                 received.lock().unwrap().push(byte[0]);
                 break;
             },
+            Step::ReadDirect(limit) => loop {
+                // Up to 2 bytes: a short read when 1 is there.
+                let want = (total - received.lock().unwrap().len()).min(2);
+                if want == 0 {
+                    break; // an earlier read took this step's byte
+                }
+                let mut bytes = [0u8; 2];
+                let buf = &mut bytes[..want];
+                let n = match limit {
+                    None => source.read(buf).await.unwrap(),
+                    Some(ms) => match RT
+                        .timeout(Duration::from_millis(ms), source.read(buf))
+                        .await
+                    {
+                        Ok(r) => r.unwrap(),
+                        Err(e) => {
+                            assert_eq!(e, Errno::TIMEDOUT);
+                            timeouts.set(timeouts.get() + 1);
+                            continue;
+                        }
+                    },
+                };
+                assert!(n >= 1, "end of file before the last byte");
+                received.lock().unwrap().extend_from_slice(&bytes[..n]);
+                break;
+            },
             Step::Sleep(us) => {
                 let deadline = RT.now() + Duration::from_micros(us);
                 RT.sleep(Duration::from_micros(us)).await.unwrap();
@@ -138,6 +171,10 @@ async fn task(
             Step::Remote(n) => remote.reached(n).await,
         }
     }
+    // The other side closes after its last byte (often with it, in one
+    // edge): the end of file must still be seen.
+    let mut rest = [0u8; 4];
+    assert_eq!(source.read(&mut rest).await, Ok(0), "end of file");
 }
 
 fn run(seed: u64) -> usize {
@@ -147,14 +184,19 @@ fn run(seed: u64) -> usize {
         let mut steps = Vec::new();
         let (mut reads, mut remotes) = (0, 0);
         for _ in 0..rng.below(12) + 1 {
-            steps.push(match rng.below(3) {
-                0 => {
+            steps.push(match rng.below(4) {
+                0 | 3 => {
                     reads += 1;
-                    Step::Read(if rng.below(2) == 0 {
+                    let limit = if rng.below(2) == 0 {
                         None
                     } else {
                         Some(rng.below(4) + 1)
-                    })
+                    };
+                    if rng.below(2) == 0 {
+                        Step::Read(limit)
+                    } else {
+                        Step::ReadDirect(limit)
+                    }
                 }
                 1 => Step::Sleep(rng.below(3000)),
                 _ => {
@@ -199,13 +241,14 @@ fn run(seed: u64) -> usize {
                     remote.bump();
                 }
             }
-            theirs // kept open until joined
+            drop(theirs); // end of file
         }));
         tasks
             .spawn(Once {
                 inner: Some(Box::pin(task(
                     mine,
                     steps.clone(),
+                    plans[i].1,
                     &remotes[i],
                     &received[i],
                     &timeouts,
@@ -231,7 +274,7 @@ fn run(seed: u64) -> usize {
         "seed {seed}: took {took:?}: a wake-up was lost until the run's deadline"
     );
     for f in feeders {
-        drop(f.join().unwrap());
+        f.join().unwrap();
     }
     for (i, (_, reads, _)) in plans.iter().enumerate() {
         let got = received[i].lock().unwrap().clone();

@@ -97,9 +97,14 @@ use wake::{Hub, TaskWake};
 
 /// The token of the runtime's own eventfd (cross-thread wake-ups).
 const NOTIFY: Token = Token(u64::MAX);
-/// Readiness bits kept per source.
+/// Readiness bits kept per source. READ and WRITE are cleared when an
+/// operation finds the source drained or full; the CLOSED bits never are:
+/// after end of file, a hang-up or an error no new edge comes, and every
+/// wait from then on must complete at once.
 const READ: u8 = 1;
 const WRITE: u8 = 2;
+const READ_CLOSED: u8 = 4;
+const WRITE_CLOSED: u8 = 8;
 /// Events read per `epoll_wait`.
 const BATCH: usize = 32;
 /// Polls of a future that keeps waking itself before the reactor gets a
@@ -333,6 +338,12 @@ impl<const N: usize> Runtime<N> {
                     continue; // deregistered since
                 }
                 let failed = event.is_error() || event.is_hangup();
+                if event.is_read_closed() || failed {
+                    slot.ready |= READ_CLOSED;
+                }
+                if failed {
+                    slot.ready |= WRITE_CLOSED;
+                }
                 if event.is_readable() || event.is_read_closed() || event.is_priority() || failed {
                     slot.ready |= READ;
                     if let Some(w) = slot.reader.take() {
@@ -346,27 +357,17 @@ impl<const N: usize> Runtime<N> {
                     }
                 }
             }
+            // Due timers, under the same lock, as many as fit.
+            handled += pop_expired(&mut state.timers, &mut wake);
         }
-        wake.drain(..).for_each(Waker::wake);
-        // Due timers, a batch at a time, each woken outside the lock.
         loop {
-            {
-                let mut state = self.state.lock();
-                let now = state.timers.now();
-                while !wake.is_full() {
-                    match state.timers.pop_expired(now) {
-                        Some((_, w)) => {
-                            let _ = wake.push(w);
-                        }
-                        None => break,
-                    }
-                }
-            }
-            if wake.is_empty() {
+            let full = wake.is_full();
+            wake.drain(..).for_each(Waker::wake);
+            if !full {
                 return Ok(handled);
             }
-            handled += wake.len();
-            wake.drain(..).for_each(Waker::wake);
+            // More due timers than fitted: the next batch.
+            handled += pop_expired(&mut self.state.lock().timers, &mut wake);
         }
     }
 
@@ -376,6 +377,30 @@ impl<const N: usize> Runtime<N> {
     pub fn now(&self) -> Duration {
         self.state.lock().timers.now()
     }
+}
+
+/// Moves the wakers of the timers that are due into `wake`, as many as it
+/// has room for, and returns how many. No clock read when there is no
+/// timer.
+fn pop_expired<const N: usize, const W: usize>(
+    timers: &mut TimerSet<Waker, N>,
+    wake: &mut heapless::Vec<Waker, W>,
+) -> usize {
+    if timers.is_empty() {
+        return 0;
+    }
+    let now = timers.now();
+    let mut popped = 0;
+    while !wake.is_full() {
+        match timers.pop_expired(now) {
+            Some((_, w)) => {
+                let _ = wake.push(w);
+                popped += 1;
+            }
+            None => break,
+        }
+    }
+    popped
 }
 
 impl<const N: usize> Default for Runtime<N> {

@@ -112,16 +112,13 @@ async fn handle(conn: OwnedFd) {
     };
     let mut buf = [0u8; 2048];
     loop {
-        let n = match conn.read_with(|fd| rustix::io::read(fd, &mut buf)).await {
+        let n = match conn.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
         let mut at = 0;
         while at < n {
-            match conn
-                .write_with(|fd| rustix::io::write(fd, &buf[at..n]))
-                .await
-            {
+            match conn.write(&buf[at..n]).await {
                 Ok(0) | Err(_) => return,
                 Ok(k) => at += k,
             }
