@@ -130,19 +130,19 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     /// at once if the runtime saw it so since the last `EAGAIN`, and always
     /// at once after end of file, a hang-up or an error.
     pub fn readable(&self) -> Readiness<'_, S, N> {
-        Readiness {
-            source: self,
-            direction: READ,
-            waker: None,
-        }
+        self.readiness(READ)
     }
 
     /// Waits until the source is writable (or failed): at once if the
     /// runtime saw it so since the last `EAGAIN`.
     pub fn writable(&self) -> Readiness<'_, S, N> {
+        self.readiness(WRITE)
+    }
+
+    fn readiness(&self, direction: u8) -> Readiness<'_, S, N> {
         Readiness {
             source: self,
-            direction: WRITE,
+            direction,
             waker: None,
         }
     }
@@ -240,17 +240,9 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     /// The first error of `op` that is not "would block".
     pub async fn read_with<R, E: WouldBlock>(
         &self,
-        mut op: impl FnMut(&S) -> core::result::Result<R, E>,
+        op: impl FnMut(&S) -> core::result::Result<R, E>,
     ) -> core::result::Result<R, E> {
-        loop {
-            match op(self.get_ref()) {
-                Err(e) if e.would_block() => {
-                    self.clear(READ);
-                    self.readable().await;
-                }
-                other => return other,
-            }
-        }
+        self.retry(READ, op).await
     }
 
     /// Runs `op` on the source until it does not answer "would block",
@@ -261,13 +253,24 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     /// The first error of `op` that is not "would block".
     pub async fn write_with<R, E: WouldBlock>(
         &self,
+        op: impl FnMut(&S) -> core::result::Result<R, E>,
+    ) -> core::result::Result<R, E> {
+        self.retry(WRITE, op).await
+    }
+
+    /// `read_with` and `write_with`: `op` until it does not answer "would
+    /// block", forgetting the readiness in `direction` and waiting for it
+    /// again each time it does.
+    async fn retry<R, E: WouldBlock>(
+        &self,
+        direction: u8,
         mut op: impl FnMut(&S) -> core::result::Result<R, E>,
     ) -> core::result::Result<R, E> {
         loop {
             match op(self.get_ref()) {
                 Err(e) if e.would_block() => {
-                    self.clear(WRITE);
-                    self.writable().await;
+                    self.clear(direction);
+                    self.readiness(direction).await;
                 }
                 other => return other,
             }
@@ -331,21 +334,16 @@ impl<S: AsFd, const N: usize> Future for Readiness<'_, S, N> {
             this.waker = None;
             return Poll::Ready(());
         }
-        let place = if this.direction == READ {
-            &mut slot.reader
-        } else {
-            &mut slot.writer
-        };
+        let place = slot.waiter(this.direction);
         let displaced = match place {
             Some(w) if w.will_wake(cx.waker()) => None,
             _ => place.replace(cx.waker().clone()),
         };
         drop(state);
         this.waker = Some(cx.waker().clone());
+        // Another task's waker (not this one's: `will_wake` said so).
         if let Some(other) = displaced {
-            if !this.waker.as_ref().is_some_and(|w| w.will_wake(&other)) {
-                other.wake();
-            }
+            other.wake();
         }
         Poll::Pending
     }
@@ -357,12 +355,7 @@ impl<S: AsFd, const N: usize> Drop for Readiness<'_, S, N> {
             return;
         };
         let mut state = self.source.runtime.state.lock();
-        let slot = &mut state.sources[self.source.index];
-        let place = if self.direction == READ {
-            &mut slot.reader
-        } else {
-            &mut slot.writer
-        };
+        let place = state.sources[self.source.index].waiter(self.direction);
         if place.as_ref().is_some_and(|w| w.will_wake(&mine)) {
             *place = None;
         }

@@ -165,6 +165,15 @@ impl SourceSlot {
     fn in_use(&self) -> bool {
         self.generation & 1 == 1
     }
+
+    /// The waker waiting for `direction` (`READ` or `WRITE`).
+    fn waiter(&mut self, direction: u8) -> &mut Option<Waker> {
+        if direction == READ {
+            &mut self.reader
+        } else {
+            &mut self.writer
+        }
+    }
 }
 
 impl<const N: usize> Runtime<N> {

@@ -107,6 +107,7 @@ impl<F: Future<Output = ()>, const N: usize> TaskSet<F, N> {
         }
         for flag in &runtime.tasks {
             flag.woken.store(false, Ordering::Relaxed);
+            flag.set_hub(&runtime.hub);
         }
         Ok(TaskSet {
             runtime,
@@ -177,7 +178,7 @@ impl<F: Future<Output = ()>, const N: usize> TaskSet<F, N> {
                 continue;
             }
             self.states[i].set(POLLING);
-            let waker = flag.waker(&self.runtime.hub);
+            let waker = flag.waker();
             let mut cx = Context::from_waker(&waker);
             // SAFETY: slot `i` is POLLING, so `spawn` and nested passes
             // leave it alone, and this is the only reference into it. The

@@ -85,8 +85,7 @@ impl Drop for Running<'_> {
 /// One task's flag: set by its waker, taken by the `TaskSet` that polls it.
 pub(super) struct TaskWake {
     pub(super) woken: AtomicBool,
-    /// The runtime's hub, filled in when the first waker is made (a
-    /// `const fn` cannot take the address of the static being built).
+    /// The runtime's hub, filled in by `set_hub`.
     hub: AtomicPtr<Hub>,
 }
 
@@ -98,14 +97,20 @@ impl TaskWake {
         }
     }
 
-    /// The waker of the task that owns this flag, in the runtime `hub`.
-    pub(super) fn waker(&'static self, hub: &'static Hub) -> Waker {
+    /// Ties the flag to its runtime's hub (a `const fn` cannot take the
+    /// address of the static being built); done once by the `TaskSet` that
+    /// takes the flags, before it makes any waker.
+    pub(super) fn set_hub(&self, hub: &'static Hub) {
         self.hub
             .store(ptr::from_ref(hub).cast_mut(), Ordering::Release);
+    }
+
+    /// The waker of the task that owns this flag.
+    pub(super) fn waker(&'static self) -> Waker {
         let data = ptr::from_ref(self).cast::<()>();
-        // SAFETY: `data` points to a `'static` TaskWake whose `hub` was just
-        // set to a `'static` Hub; TASK_VTABLE's functions only read them as
-        // shared references, and both are Sync.
+        // SAFETY: `data` points to a `'static` TaskWake, whose `hub` is null
+        // or a `'static` Hub (`set_hub`); TASK_VTABLE's functions only read
+        // them as shared references, and both are Sync.
         unsafe { Waker::from_raw(RawWaker::new(data, &TASK_VTABLE)) }
     }
 
@@ -113,7 +118,7 @@ impl TaskWake {
         self.woken.store(true, Ordering::SeqCst);
         let hub = self.hub.load(Ordering::Acquire);
         // SAFETY: `hub` is null or was stored from a `&'static Hub` (see
-        // `waker`), never anything else.
+        // `set_hub`), never anything else.
         if let Some(hub) = unsafe { hub.as_ref() } {
             hub.wake();
         }
