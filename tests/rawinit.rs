@@ -441,6 +441,19 @@ fn coalesced_sigchld_with_a_main_child_exiting_127_does_not_hang() {
     }
 }
 
+/// Whether `pid` is alive (running, not a zombie); SIGKILL for it if so,
+/// so that no test leaves it behind.
+fn kill_if_alive(pid: u32) -> bool {
+    let state = status_field(pid, "State:");
+    let alive = state.as_deref().is_some_and(|s| !s.starts_with('Z'));
+    if alive {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    alive
+}
+
 /// rawinit -s [-g] running `sh` with a background grandchild; TERM to
 /// rawinit; returns whether the grandchild survived.
 fn grandchild_survives(group: bool) -> bool {
@@ -481,13 +494,7 @@ fn grandchild_survives_with(group: Option<(&str, Option<&str>)>) -> bool {
     wait_timeout(&mut init, Duration::from_secs(10));
     assert_eq!(init.wait().unwrap().code(), Some(143));
     sleep(Duration::from_millis(100));
-    let state = status_field(grandchild, "State:");
-    let alive = state.as_deref().is_some_and(|s| !s.starts_with('Z'));
-    if alive {
-        let _ = Command::new("kill")
-            .args(["-KILL", &grandchild.to_string()])
-            .status();
-    }
+    let alive = kill_if_alive(grandchild);
     std::fs::remove_dir_all(&dir).unwrap();
     alive
 }
@@ -518,13 +525,7 @@ fn grandchild_outlives_the_child(args: &[&str]) -> bool {
         .parse()
         .unwrap();
     sleep(Duration::from_millis(200));
-    let state = status_field(grandchild, "State:");
-    let alive = state.as_deref().is_some_and(|s| !s.starts_with('Z'));
-    if alive {
-        let _ = Command::new("kill")
-            .args(["-KILL", &grandchild.to_string()])
-            .status();
-    }
+    let alive = kill_if_alive(grandchild);
     std::fs::remove_dir_all(&dir).unwrap();
     alive
 }
