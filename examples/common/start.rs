@@ -1,6 +1,7 @@
 //! The process entry point of the no_main example programs (included by
-//! examples/minimal and examples/rawinit with `#[path]`), for x86_64,
-//! i686, aarch64, armv7 and riscv64.
+//! examples/minimal, examples/rawinit and examples/async_echo_nostd with
+//! `#[path]`), for x86_64, i686, aarch64, armv7 and riscv64, and the way
+//! out, [`exit`].
 //!
 //! The kernel jumps to `_start` with the stack pointer at argc, followed by
 //! the argv pointers, a NULL, the environment pointers and a NULL. Each
@@ -94,3 +95,14 @@ core::arch::global_asm!(
     target_arch = "riscv64"
 )))]
 compile_error!("the example programs have a _start for x86_64, i686, aarch64, armv7 and riscv64");
+
+/// `exit_group(code)`: ends the process (the programs' only way out; there
+/// is no C runtime to return to).
+pub fn exit(code: usize) -> ! {
+    // SAFETY: exit_group ends the process and touches no memory of ours.
+    let _ = unsafe { syscalls::syscall1(syscalls::Sysno::exit_group, code) };
+    // exit_group does not return.
+    loop {
+        core::hint::spin_loop();
+    }
+}

@@ -23,6 +23,8 @@ use rustix::net::{self, AddressFamily, SocketAddrV4, SocketFlags, SocketType};
 #[path = "../../common/start.rs"]
 mod start;
 
+use start::exit;
+
 // The C memory functions the compiler calls (moving futures, zeroing
 // buffers), and strlen for the argument.
 #[path = "../../common/mem.rs"]
@@ -156,14 +158,6 @@ fn write(fd: i32, bytes: &[u8]) {
     // SAFETY: fds 1 and 2 are only lent to write(2) for this call.
     let fd = unsafe { rawepoll::BorrowedFd::borrow_raw(fd) };
     let _ = rustix::io::write(fd, bytes);
-}
-
-fn exit(code: usize) -> ! {
-    // SAFETY: exit_group ends the process; it touches no memory of ours.
-    let _ = unsafe { syscalls::syscall1(syscalls::Sysno::exit_group, code) };
-    loop {
-        core::hint::spin_loop();
-    }
 }
 
 #[panic_handler]

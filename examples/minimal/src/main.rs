@@ -20,6 +20,8 @@ use rawepoll::{BorrowedFd, Epoll, Events, Interest, Timeout, Token};
 #[path = "../../common/start.rs"]
 mod start;
 
+use start::exit;
+
 // The C memory functions: rustix calls memset and strlen on i686 (its
 // auxv reading); on x86_64 nothing does, and the program is smaller
 // without them.
@@ -41,15 +43,6 @@ fn run() -> rawepoll::Result<usize> {
     epoll.add(stdin, Token(0), Interest::READABLE)?;
     let mut events = Events::<1>::new();
     epoll.wait(&mut events, Timeout::ZERO)
-}
-
-fn exit(code: usize) -> ! {
-    // SAFETY: exit_group ends the process; it touches no memory of ours.
-    let _ = unsafe { syscalls::syscall1(syscalls::Sysno::exit_group, code) };
-    // exit_group does not return.
-    loop {
-        core::hint::spin_loop();
-    }
 }
 
 #[panic_handler]

@@ -58,7 +58,7 @@ pub fn exec(
         Part::Str(": "),
         Part::Str(describe(err)),
     ]);
-    sys::exit(code)
+    crate::start::exit(code as usize)
 }
 
 /// `execve(path, argv, envp)`, and on `ENOEXEC` (an executable file with

@@ -54,7 +54,7 @@ extern "C" fn entry(stack: *const usize) -> ! {
         let argv = stack.add(1) as *const *const u8;
         (Args::new(argc, argv), argv.add(argc + 1))
     };
-    sys::exit(main(args, envp))
+    start::exit(main(args, envp) as usize)
 }
 
 fn main(args: Args, envp: *const *const u8) -> i32 {
@@ -264,5 +264,5 @@ fn reap(child: i32, opts: &Options) -> Option<i32> {
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     out::write(b"rawinit: internal error\n");
-    sys::exit(254)
+    start::exit(254)
 }

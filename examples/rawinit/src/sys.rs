@@ -1,7 +1,9 @@
 //! The system calls rustix keeps private (fork, execve, kill with a raw
-//! signal number, rt_sigaction, chdir, exit_group), made through the `syscalls` crate: the same
+//! signal number, rt_sigaction, chdir), made through the `syscalls` crate: the same
 //! reviewed raw-syscall crate rawepoll's own `src/sys.rs` uses. Each call
-//! has its SAFETY comment; nothing else in rawinit makes raw system calls.
+//! has its SAFETY comment; nothing else in rawinit makes raw system calls
+//! but `exit_group`, which is in `examples/common/start.rs` beside the entry
+//! point it ends.
 
 use rawepoll::Errno;
 use syscalls::Sysno;
@@ -80,15 +82,6 @@ pub fn chdir_root() -> Result<(), Errno> {
     unsafe { syscalls::syscall1(Sysno::chdir, c"/".as_ptr() as usize) }
         .map(drop)
         .map_err(errno)
-}
-
-/// `exit_group(code)`.
-pub fn exit(code: i32) -> ! {
-    // SAFETY: exit_group ends the process and touches no memory of ours.
-    let _ = unsafe { syscalls::syscall1(Sysno::exit_group, code as usize) };
-    loop {
-        core::hint::spin_loop();
-    }
 }
 
 /// The kernel's `struct sigaction` for `rt_sigaction` (its layout differs
