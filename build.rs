@@ -14,6 +14,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     println!("cargo::rustc-check-cfg=cfg(rawepoll_unsupported, values(none(), \"os\", \"use_libc\", \"arch\"))");
+    println!("cargo::rustc-check-cfg=cfg(rawepoll_epoll_wait)");
 
     let cfg = |name: &str| var(format!("CARGO_CFG_{name}")).unwrap_or_default();
     let has = |name: &str| var(format!("CARGO_CFG_{name}")).is_ok();
@@ -44,6 +45,25 @@ fn main() {
     } else {
         None
     };
+    // The architectures whose kernel has `epoll_wait` (the newer ones,
+    // aarch64, riscv64 and loongarch64, have only `epoll_pwait`): the
+    // cheapest wait, one argument fewer and no signal-mask handling.
+    let epoll_wait = matches!(
+        arch.as_str(),
+        "x86_64"
+            | "x86"
+            | "arm"
+            | "s390x"
+            | "powerpc"
+            | "powerpc64"
+            | "mips"
+            | "mips32r6"
+            | "mips64"
+            | "mips64r6"
+    );
+    if epoll_wait && unsupported.is_none() {
+        println!("cargo:rustc-cfg=rawepoll_epoll_wait");
+    }
     if let Some(reason) = unsupported {
         // The bare name turns the crate off; the value picks the message.
         println!("cargo:rustc-cfg=rawepoll_unsupported");

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, TimerFd, Token};
+use rawepoll::{Epoll, EventFd, Events, Interest, RawEvent, Timeout, TimerFd, Token};
 use rustix::event::epoll;
 
 /// One way to do a group's operation.
@@ -118,6 +118,15 @@ fn wait_group(name: &'static str, about: &'static str, ready: usize) -> Group {
     }));
 
     let ep = rawepoll_with(&fds, Interest::READABLE);
+    let mut slice = vec![MaybeUninit::<RawEvent>::uninit(); CAP].into_boxed_slice();
+    let keep = fds.clone();
+    variants.push(variant("rawepoll (slice)", move || {
+        let _ = &keep;
+        let got = ep.wait_slice(&mut slice, Timeout::ZERO).unwrap();
+        black_box(got.len());
+    }));
+
+    let ep = rawepoll_with(&fds, Interest::READABLE);
     let mut buf = Box::new([MaybeUninit::<epoll::Event>::uninit(); CAP]);
     let keep = fds.clone();
     variants.push(variant("rustix", move || {
@@ -137,6 +146,25 @@ fn wait_group(name: &'static str, about: &'static str, ready: usize) -> Group {
         let _ = &keep;
         // SAFETY: a valid epoll fd and a buffer of CAP events.
         let n = unsafe { libc::epoll_wait(epfd.as_raw_fd(), levents.as_mut_ptr(), CAP as i32, 0) };
+        assert!(n >= 0);
+        black_box(n);
+    }));
+
+    let epfd = libc_epoll_with(&fds);
+    let mut levents = Box::new([libc::epoll_event { events: 0, u64: 0 }; CAP]);
+    let keep = fds.clone();
+    variants.push(variant("libc epoll_pwait", move || {
+        let _ = &keep;
+        // SAFETY: a valid epoll fd, a buffer of CAP events, no mask.
+        let n = unsafe {
+            libc::epoll_pwait(
+                epfd.as_raw_fd(),
+                levents.as_mut_ptr(),
+                CAP as i32,
+                0,
+                core::ptr::null(),
+            )
+        };
         assert!(n >= 0);
         black_box(n);
     }));

@@ -1,12 +1,13 @@
 //! The epoll instance: [`Epoll`].
 
 use core::fmt;
+use core::mem::MaybeUninit;
 
 use rustix::event::epoll;
 use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::io::Errno;
 
-use crate::event::Events;
+use crate::event::{Events, RawEvent};
 use crate::fd::AsBorrowedFd;
 use crate::interest::{CreateFlags, Interest, Token};
 use crate::sigset::SigSet;
@@ -278,11 +279,13 @@ impl Epoll {
     /// `events.len()`. Nothing is allocated; the whole path down to the
     /// `syscall` instruction is inlined.
     ///
-    /// The call made depends on the timeout:
+    /// The call made depends on the timeout, each the cheapest that does the
+    /// job, made through rawepoll's raw-syscall module:
     ///
-    /// * whole milliseconds, `ZERO` or `NEVER`: `epoll_pwait(…, ms, NULL)`
-    ///   through rustix (the same system call as `epoll_wait`, which some
-    ///   architectures lack);
+    /// * whole milliseconds, `ZERO` or `NEVER`: `epoll_wait(…, ms)` where the
+    ///   architecture has that call (`x86_64`, i686, armv7, s390x, ppc64le),
+    ///   `epoll_pwait(…, ms, NULL)` where it does not (aarch64, riscv64:
+    ///   the same wait);
     /// * a part finer than a millisecond: `epoll_pwait2` (Linux 5.11) with
     ///   the exact duration. Where it answers `ENOSYS` (kernels before
     ///   5.11, qemu-user, some seccomp sandboxes) or `EPERM` (container
@@ -326,7 +329,60 @@ impl Epoll {
     #[doc(alias = "epoll_pwait")]
     #[doc(alias = "epoll_pwait2")]
     pub fn wait<const N: usize>(&self, events: &mut Events<N>, timeout: Timeout) -> Result<usize> {
-        sys::wait(self.fd.as_fd(), events, timeout, None)
+        sys::wait_vec(self.fd.as_fd(), events.buf.as_mut_view(), timeout, None)
+    }
+
+    /// [`wait`](Epoll::wait) into a buffer sized at run time: a slice of
+    /// uninitialized records (a `Vec`'s spare capacity, a boxed slice, a
+    /// part of a larger arena), of which the kernel fills the first ones.
+    /// Returns those, initialized; the rest of `buf` is left as it was.
+    ///
+    /// It makes the same call as `wait`, chosen by the timeout in the same
+    /// way, with `maxevents` the length of `buf` (at most the kernel's
+    /// `EP_MAX_EVENTS`, `INT_MAX / size_of::<RawEvent>()`; a longer buffer
+    /// offers that many). [`Events<N>`] is this same wait over an array it
+    /// owns.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Epoll::wait); an empty `buf` is `EINVAL` (the kernel's
+    /// answer to `maxevents` 0).
+    ///
+    /// # Example
+    ///
+    /// A buffer whose size comes from the command line or a configuration
+    /// file (mio's `Events::with_capacity`), here a `Vec`'s spare capacity:
+    ///
+    /// ```
+    /// use rawepoll::{Epoll, EventFd, Interest, RawEvent, Timeout, Token};
+    /// let epoll = Epoll::new()?;
+    /// let wake = EventFd::new()?;
+    /// epoll.add(&wake, Token(7), Interest::READABLE)?;
+    /// wake.notify()?;
+    ///
+    /// let capacity = 1024; // chosen at run time
+    /// let mut buf: Vec<RawEvent> = Vec::with_capacity(capacity);
+    /// let ready = epoll.wait_slice(buf.spare_capacity_mut(), Timeout::ZERO)?;
+    /// assert_eq!(ready.len(), 1);
+    /// assert_eq!(ready[0].event().token(), Token(7));
+    /// assert!(ready[0].event().is_readable());
+    ///
+    /// assert_eq!(epoll.wait_slice(&mut [], Timeout::ZERO).err(), Some(rawepoll::Errno::INVAL));
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
+    /// # References
+    ///  - [epoll_wait(2)](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+    #[inline]
+    #[doc(alias = "epoll_wait")]
+    #[doc(alias = "epoll_pwait")]
+    #[doc(alias = "epoll_pwait2")]
+    pub fn wait_slice<'b>(
+        &self,
+        buf: &'b mut [MaybeUninit<RawEvent>],
+        timeout: Timeout,
+    ) -> Result<&'b mut [RawEvent]> {
+        sys::wait(self.fd.as_fd(), buf, timeout, None)
     }
 
     /// `epoll_pwait(epfd, events, N, timeout, mask)`—Like [`wait`](Epoll::wait),
@@ -373,7 +429,12 @@ impl Epoll {
         timeout: Timeout,
         mask: &SigSet,
     ) -> Result<usize> {
-        sys::wait(self.fd.as_fd(), events, timeout, Some(mask))
+        sys::wait_vec(
+            self.fd.as_fd(),
+            events.buf.as_mut_view(),
+            timeout,
+            Some(mask),
+        )
     }
 
     /// [`wait`](Epoll::wait) until `deadline`, retrying on `EINTR` with the

@@ -2,9 +2,12 @@
 //!
 //! rawepoll makes the epoll system calls directly, never through libc:
 //! `epoll_create1` and `epoll_ctl` (ADD, MOD, DEL) through [rustix]'s
-//! `linux_raw` backend, `epoll_pwait`, `epoll_pwait2` and `close` through
-//! one small module of raw calls, each inlined down to the `syscall`
-//! instruction. Events land in a fixed-capacity [`Events<N>`] buffer (a
+//! `linux_raw` backend, the waits (`epoll_wait` where the architecture has
+//! it, `epoll_pwait` with a signal mask or where it does not, `epoll_pwait2`
+//! below a millisecond) through one small module of raw calls, and `close`
+//! through rustix's `try_close`, each inlined down to the `syscall`
+//! instruction. [`Epoll::wait_slice`] waits into a buffer sized at run
+//! time. Events land in a fixed-capacity [`Events<N>`] buffer (a
 //! [`heapless::Vec`]), so nothing is ever allocated, and the layout of the
 //! kernel's `struct epoll_event` ([`RawEvent`]: packed on `x86_64`, padded to
 //! 16 bytes on other 64-bit architectures) is checked at compile time on

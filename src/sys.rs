@@ -2,16 +2,21 @@
 //! does not offer, owns the wait decision, and holds every `unsafe` block of
 //! the crate.
 //!
-//! * **Waits.** [`wait`] is the single entry of [`Epoll::wait`] and
-//!   [`Epoll::pwait`]: `epoll_pwait2` for a timeout finer than a millisecond
+//! * **Waits.** [`wait`] is the single, non-generic entry of every wait
+//!   ([`Epoll::wait`], [`Epoll::pwait`], [`Epoll::wait_slice`]), over a
+//!   slice of uninitialized records; [`wait_vec`] fits an `Events<N>`'s
+//!   vector to it through heapless's unsized `VecView`. It makes the
+//!   cheapest call that does the job: `epoll_wait` where the architecture
+//!   has it and no mask is given, `epoll_pwait` with or without a mask
+//!   otherwise, and `epoll_pwait2` for a timeout finer than a millisecond
 //!   while the kernel is not known to lack it (the [`PWAIT2`] probe, kept
-//!   here), `epoll_pwait` with whole milliseconds otherwise, with or without
-//!   a signal mask. rustix always passes a NULL mask, so both calls are made
-//!   here; the events land straight in the [`Events`] buffer.
+//!   here). rustix always passes a NULL mask and never calls `epoll_wait`,
+//!   so all three are made here.
 //! * **Signals.** `rt_sigprocmask` (rustix keeps it in a hidden module whose
 //!   name changes between releases) and `signalfd4` (rustix has none).
 //! * **Busy poll.** The `EPIOCSPARAMS` / `EPIOCGPARAMS` ioctls.
-//! * **Close** with its error reported.
+//! * **Close** with its error reported, through rustix's `try_close` (its
+//!   one `unsafe` is the promise that the fd is ours to close).
 //!
 //! The raw calls go through the [`syscalls`] crate (`no_std`, no libc: one
 //! inline-asm `syscall`/`svc`/`ecall` per architecture, `#[inline]`), never
@@ -21,6 +26,7 @@
 //!
 //! [`Epoll::wait`]: crate::Epoll::wait
 //! [`Epoll::pwait`]: crate::Epoll::pwait
+//! [`Epoll::wait_slice`]: crate::Epoll::wait_slice
 //! [`syscalls`]: https://docs.rs/syscalls
 
 use rustix::event::Timespec;
@@ -28,7 +34,10 @@ use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 use rustix::io::Errno;
 use syscalls::Sysno;
 
-use crate::event::Events;
+use core::mem::MaybeUninit;
+use heapless::vec::VecView;
+
+use crate::event::RawEvent;
 use crate::probe::Probe;
 use crate::sigset::SigSet;
 use crate::timeout::Timeout;
@@ -45,24 +54,56 @@ const _: () = assert!(
 const SIGSET_SIZE: usize = linux_raw_sys::general::_NSIG as usize / 8;
 const _: () = assert!(size_of::<SigSet>() == SIGSET_SIZE);
 
+// System-call arguments and answers, typed as rustix's linux_raw backend
+// types them (`conv.rs`): each conversion to a register named once, never
+// an `as` chain inline.
+
+/// An answer as a count or an fd (rustix's `ret_usize`): the value, or the
+/// kernel's errno unchanged.
 #[inline]
-fn errno(e: syscalls::Errno) -> Errno {
-    Errno::from_raw_os_error(e.into_raw())
+fn ret_usize(answer: core::result::Result<usize, syscalls::Errno>) -> Result<usize> {
+    answer.map_err(|e| Errno::from_raw_os_error(e.into_raw()))
 }
 
+/// An fd argument (rustix's `borrowed_fd`): an open fd is non-negative, so
+/// its value zero-extended (the kernel reads an `int`; zero-extension is
+/// one instruction fewer than sign-extension).
 #[inline]
 fn fd_arg(fd: BorrowedFd<'_>) -> usize {
-    // An open fd is non-negative: its value, zero-extended (the kernel reads
-    // an `int`; zero-extension is one instruction fewer than sign-extension).
     fd.as_raw_fd() as u32 as usize
 }
 
+/// An `int` argument (rustix's `c_int`), sign-extended as the kernel reads
+/// it: -1 stays -1.
 #[inline]
-fn mask_arg(mask: Option<&SigSet>) -> usize {
-    match mask {
-        Some(m) => core::ptr::from_ref(m) as usize,
-        None => 0,
-    }
+fn c_int_arg(value: i32) -> usize {
+    value as isize as usize
+}
+
+/// A pointer to a value the kernel only reads (rustix's `by_ref`).
+#[inline]
+fn by_ref<T>(value: &T) -> usize {
+    core::ptr::from_ref(value) as usize
+}
+
+/// An optional pointer the kernel only reads, NULL for `None` (rustix's
+/// `opt_ref`).
+#[inline]
+fn opt_ref<T>(value: Option<&T>) -> usize {
+    value.map_or(0, by_ref)
+}
+
+/// A pointer to a value the kernel writes (rustix's `by_mut`).
+#[inline]
+fn by_mut<T>(value: &mut T) -> usize {
+    core::ptr::from_mut(value) as usize
+}
+
+/// The start of a buffer the kernel writes (rustix's `slice_mut`, whose
+/// length goes in its own argument).
+#[inline]
+fn slice_mut_arg<T>(buf: &mut [T]) -> usize {
+    buf.as_mut_ptr() as usize
 }
 
 // ---------------------------------------------------------------------------
@@ -84,139 +125,178 @@ pub(crate) fn epoll_pwait2_known() -> Option<bool> {
     PWAIT2.known()
 }
 
-/// Waits on `epfd` into `events` (emptied first, so the kernel always gets
-/// all `N` slots) for at most `timeout`, with `mask` as the thread's signal
-/// mask during the wait when given. Returns the count, also `events.len()`;
-/// on error `events` is left empty.
+/// The most events one wait can ask for: the kernel's `EP_MAX_EVENTS`
+/// (`INT_MAX / sizeof(struct epoll_event)`); `maxevents` above it is
+/// `EINVAL`. A longer buffer is offered this many slots.
+const MAX_EVENTS: usize = i32::MAX as usize / size_of::<RawEvent>();
+
+/// Waits on `epfd` into `buf` for at most `timeout`, with `mask` as the
+/// thread's signal mask during the wait when given, and returns the events
+/// the kernel wrote: the first `n` elements of `buf`, initialized. An empty
+/// `buf` is `EINVAL` (the kernel's answer for `maxevents` 0).
 ///
-/// A timeout with a part finer than a millisecond goes to `epoll_pwait2`
-/// while it is worth trying; its `ENOSYS` (a kernel before 5.11, qemu-user)
-/// or `EPERM` (a seccomp profile that predates it: the call has no `EPERM`
-/// of its own) is remembered process-wide and the wait is made again with
-/// `epoll_pwait`, the timeout rounded up to whole milliseconds.
+/// The cheapest call that does the job:
+///
+/// * a timeout with a part finer than a millisecond goes to `epoll_pwait2`
+///   while it is worth trying; its `ENOSYS` (a kernel before 5.11,
+///   qemu-user) or `EPERM` (a seccomp profile that predates it: the call has
+///   no `EPERM` of its own) is remembered process-wide and the wait is made
+///   again with whole milliseconds, rounded up;
+/// * whole milliseconds with no mask: `epoll_wait` where the architecture
+///   has it (`x86_64`, i686, armv7, s390x, powerpc64, mips: one argument
+///   fewer and no signal-mask handling in the kernel), else `epoll_pwait`
+///   with a NULL mask (aarch64, riscv64 have no `epoll_wait`);
+/// * whole milliseconds with a mask: `epoll_pwait`.
+///
+/// Not generic: every `Events<N>` and every slice share this one body.
 #[inline]
-pub(crate) fn wait<const N: usize>(
+pub(crate) fn wait<'b>(
     epfd: BorrowedFd<'_>,
-    events: &mut Events<N>,
+    buf: &'b mut [MaybeUninit<RawEvent>],
+    timeout: Timeout,
+    mask: Option<&SigSet>,
+) -> Result<&'b mut [RawEvent]> {
+    let max = buf.len().min(MAX_EVENTS);
+    let answer = 'call: {
+        if timeout.has_sub_millis() && PWAIT2.worth_trying() {
+            match epoll_pwait2(epfd, buf, max, timeout.as_timespec(), mask) {
+                Err(Errno::NOSYS | Errno::PERM) => PWAIT2.unavailable(),
+                other => {
+                    PWAIT2.available();
+                    break 'call other;
+                }
+            }
+        }
+        match mask {
+            #[cfg(rawepoll_epoll_wait)]
+            None => epoll_wait(epfd, buf, max, timeout.as_millis()),
+            _ => epoll_pwait(epfd, buf, max, timeout.as_millis(), mask),
+        }
+    }?;
+    // More than `maxevents`: the kernel never answers that. Refused rather
+    // than trusted, on a cold path that costs the hot one a compare and a
+    // branch.
+    if answer > max {
+        return Err(Errno::IO);
+    }
+    let (init, _) = buf.split_at_mut(answer);
+    // SAFETY: a successful wait with `maxevents` `max` wrote `answer` (at
+    // most `max`, checked above) complete `struct epoll_event` records at
+    // the start of `buf`; `RawEvent` is exactly that struct (asserted
+    // against linux-raw-sys in event.rs) and has no invalid bit patterns,
+    // so these `answer` elements are initialized. `MaybeUninit<RawEvent>`
+    // has `RawEvent`'s layout, so the slice may be read as `[RawEvent]`.
+    Ok(unsafe { &mut *(core::ptr::from_mut(init) as *mut [RawEvent]) })
+}
+
+/// [`wait`] into a heapless vector (emptied first, so the kernel gets all
+/// its capacity), whose length becomes the count, also returned; on error
+/// it is left empty. One body for every capacity: the vector is seen
+/// through its unsized [`VecView`].
+#[inline]
+pub(crate) fn wait_vec(
+    epfd: BorrowedFd<'_>,
+    events: &mut VecView<RawEvent>,
     timeout: Timeout,
     mask: Option<&SigSet>,
 ) -> Result<usize> {
-    if timeout.has_sub_millis() && PWAIT2.worth_trying() {
-        match epoll_pwait2(epfd, events, timeout.as_timespec(), mask) {
-            Err(Errno::NOSYS | Errno::PERM) => PWAIT2.unavailable(),
-            other => {
-                PWAIT2.available();
-                return other;
-            }
-        }
-    }
-    epoll_pwait(epfd, events, timeout.as_millis(), mask)
+    events.clear();
+    let n = wait(epfd, events.spare_capacity_mut(), timeout, mask)?.len();
+    // SAFETY: `wait` initialized the first `n` elements of the spare
+    // capacity, which starts at index 0 of the emptied vector; `n` is at
+    // most that capacity.
+    unsafe { events.set_len(n) };
+    Ok(n)
 }
 
-/// Sets the length of `events` from a wait's answer: the count the kernel
-/// reported, or 0 on error.
+/// `epoll_wait(epfd, buf, max, timeout_ms)`.
+#[cfg(rawepoll_epoll_wait)]
 #[inline]
-fn keep<const N: usize>(events: &mut Events<N>, answer: Result<usize>) -> Result<usize> {
-    match answer {
-        Ok(n) if n <= N => {
-            // SAFETY: a successful epoll_pwait/epoll_pwait2 with maxevents
-            // N wrote `n` complete `struct epoll_event` records at the start
-            // of the buffer's storage; `RawEvent` is exactly that struct
-            // (asserted against linux-raw-sys in event.rs) and has no
-            // invalid bit patterns, so the first `n` elements are
-            // initialized. `n <= N`, the capacity.
-            unsafe { events.buf.set_len(n) };
-            Ok(n)
-        }
-        // More than `maxevents`: the kernel never answers that. Refused
-        // rather than trusted, on a cold path that costs the hot one a
-        // compare and a branch.
-        Ok(_) => {
-            events.buf.clear();
-            Err(Errno::IO)
-        }
-        Err(e) => {
-            events.buf.clear();
-            Err(e)
-        }
-    }
-}
-
-/// `epoll_pwait(epfd, events, N, timeout_ms, mask, sizeof(sigset_t))`.
-#[inline]
-fn epoll_pwait<const N: usize>(
+fn epoll_wait(
     epfd: BorrowedFd<'_>,
-    events: &mut Events<N>,
+    buf: &mut [MaybeUninit<RawEvent>],
+    max: usize,
+    timeout_ms: i32,
+) -> Result<usize> {
+    // SAFETY: `buf` is an exclusively borrowed buffer of at least `max`
+    // records of the kernel's `struct epoll_event` layout (RawEvent,
+    // asserted in event.rs), and the kernel writes at most `max` of them.
+    // `epfd` is open for the duration of the borrow.
+    ret_usize(unsafe {
+        syscalls::syscall4(
+            Sysno::epoll_wait,
+            fd_arg(epfd),
+            slice_mut_arg(buf),
+            max,
+            c_int_arg(timeout_ms),
+        )
+    })
+}
+
+/// `epoll_pwait(epfd, buf, max, timeout_ms, mask, sizeof(sigset_t))`.
+#[inline]
+fn epoll_pwait(
+    epfd: BorrowedFd<'_>,
+    buf: &mut [MaybeUninit<RawEvent>],
+    max: usize,
     timeout_ms: i32,
     mask: Option<&SigSet>,
 ) -> Result<usize> {
-    let buf = events.buf.as_mut_ptr();
-    // SAFETY: `buf` points to the storage of the exclusively borrowed
-    // `events`: room for exactly N records of the kernel's `struct
-    // epoll_event` layout (RawEvent, asserted in event.rs), whatever the
-    // Vec's length, and the kernel writes at most N (`maxevents`) of them.
-    // `mask`, when given, points to a live SigSet of SIGSET_SIZE bytes that
-    // the kernel only reads; NULL means "no change". `epfd` is open for the
-    // duration of the borrow. The int timeout is passed sign-extended, as
-    // the kernel reads an `int`.
+    // SAFETY: as for `epoll_wait` above; `mask`, when given, points to a
+    // live SigSet of SIGSET_SIZE bytes that the kernel only reads.
     //
     // Without a mask the sixth argument, `sigsetsize`, is never read (the
-    // kernel checks it only for a non-NULL mask), so it is not passed.
-    let answer = unsafe {
+    // kernel checks it only for a non-NULL mask), so it is not passed: strace
+    // shows whatever the register held.
+    ret_usize(unsafe {
         match mask {
             None => syscalls::syscall5(
                 Sysno::epoll_pwait,
                 fd_arg(epfd),
-                buf as usize,
-                N,
-                timeout_ms as isize as usize,
+                slice_mut_arg(buf),
+                max,
+                c_int_arg(timeout_ms),
                 0,
             ),
             Some(mask) => syscalls::syscall6(
                 Sysno::epoll_pwait,
                 fd_arg(epfd),
-                buf as usize,
-                N,
-                timeout_ms as isize as usize,
-                core::ptr::from_ref(mask) as usize,
+                slice_mut_arg(buf),
+                max,
+                c_int_arg(timeout_ms),
+                by_ref(mask),
                 SIGSET_SIZE,
             ),
         }
-    };
-    keep(events, answer.map_err(errno))
+    })
 }
 
-/// `epoll_pwait2(epfd, events, N, timeout, mask, sizeof(sigset_t))` (Linux
+/// `epoll_pwait2(epfd, buf, max, timeout, mask, sizeof(sigset_t))` (Linux
 /// 5.11).
 #[inline]
-fn epoll_pwait2<const N: usize>(
+fn epoll_pwait2(
     epfd: BorrowedFd<'_>,
-    events: &mut Events<N>,
+    buf: &mut [MaybeUninit<RawEvent>],
+    max: usize,
     timeout: Option<&Timespec>,
     mask: Option<&SigSet>,
 ) -> Result<usize> {
-    let timeout_arg = match timeout {
-        Some(t) => core::ptr::from_ref(t) as usize,
-        None => 0,
-    };
-    let buf = events.buf.as_mut_ptr();
     // SAFETY: as for `epoll_pwait` above; in addition `timeout`, when given,
     // points to a live rustix `Timespec`, which on the linux_raw backend is
     // the kernel's `struct __kernel_timespec` (64-bit seconds and
     // nanoseconds on every architecture, asserted above), and which the
     // kernel only reads. NULL means "block until an event".
-    let answer = unsafe {
+    ret_usize(unsafe {
         syscalls::syscall6(
             Sysno::epoll_pwait2,
             fd_arg(epfd),
-            buf as usize,
-            N,
-            timeout_arg,
-            mask_arg(mask),
+            slice_mut_arg(buf),
+            max,
+            opt_ref(timeout),
+            opt_ref(mask),
             SIGSET_SIZE,
         )
-    };
-    keep(events, answer.map_err(errno))
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -240,21 +320,24 @@ pub(crate) fn rt_sigprocmask(how: How, set: Option<&SigSet>) -> Result<SigSet> {
     // SAFETY: `set`, when given, points to a live SigSet the kernel only
     // reads; `old` is a live, exclusively borrowed SigSet of SIGSET_SIZE
     // bytes the kernel writes in full; the call touches no other memory.
-    unsafe {
+    ret_usize(unsafe {
         syscalls::syscall4(
             Sysno::rt_sigprocmask,
             how as usize,
-            mask_arg(set),
-            core::ptr::from_mut(&mut old) as usize,
+            opt_ref(set),
+            by_mut(&mut old),
             SIGSET_SIZE,
         )
-    }
-    .map_err(errno)?;
+    })?;
     Ok(old)
 }
 
 /// `signalfd4(-1, mask, sizeof(sigset_t), SFD_CLOEXEC | SFD_NONBLOCK)`.
 #[inline]
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "the kernel reads the set at this address"
+)]
 pub(crate) fn signalfd4(mask: &SigSet) -> Result<OwnedFd> {
     // SFD_CLOEXEC and SFD_NONBLOCK are defined as O_CLOEXEC and O_NONBLOCK,
     // whose values differ by architecture (mips).
@@ -262,16 +345,15 @@ pub(crate) fn signalfd4(mask: &SigSet) -> Result<OwnedFd> {
         (linux_raw_sys::general::O_CLOEXEC | linux_raw_sys::general::O_NONBLOCK) as usize;
     // SAFETY: `mask` points to a live SigSet of SIGSET_SIZE bytes that the
     // kernel only reads; fd -1 asks for a new signalfd.
-    let fd = unsafe {
+    let fd = ret_usize(unsafe {
         syscalls::syscall4(
             Sysno::signalfd4,
-            usize::MAX, // -1
-            core::ptr::from_ref(mask) as usize,
+            c_int_arg(-1),
+            by_ref(mask),
             SIGSET_SIZE,
             FLAGS,
         )
-    }
-    .map_err(errno)?;
+    })?;
     // SAFETY: on success the kernel returned a new, open fd that nothing
     // else owns; the OwnedFd takes sole ownership and closes it on drop.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })

@@ -105,3 +105,76 @@ fn events_can_live_in_a_static() {
     let events = unsafe { &mut STATIC_EVENTS };
     assert_eq!(epoll.wait(events, Timeout::ZERO).unwrap(), 3);
 }
+
+/// `wait_slice`: a buffer sized at run time gets every ready fd, a shorter
+/// one gets as many as it holds (the rest on the next call), the records
+/// past the count are left as they were, and an empty slice is `EINVAL`.
+#[test]
+fn slice_sized_at_run_time() {
+    use std::mem::MaybeUninit;
+
+    use rawepoll::{Errno, RawEvent};
+
+    let (epoll, _fds) = ready_set(300);
+    let sentinel = RawEvent::new(0xdead, Token(u64::MAX));
+
+    let capacity = std::hint::black_box(1024);
+    let mut buf = vec![MaybeUninit::new(sentinel); capacity];
+    let ready = epoll.wait_slice(&mut buf, Timeout::ZERO).unwrap();
+    let mut tokens: Vec<u64> = ready.iter().map(|r| r.token().0).collect();
+    tokens.sort_unstable();
+    assert_eq!(tokens, (0..300).collect::<Vec<_>>());
+    for slot in &buf[300..] {
+        // SAFETY: every slot was initialized with the sentinel.
+        let raw = unsafe { slot.assume_init() };
+        assert_eq!((raw.events(), raw.token()), (0xdead, Token(u64::MAX)));
+    }
+
+    // A Vec's spare capacity, shorter than the ready count: rotates.
+    let mut small: Vec<RawEvent> = Vec::with_capacity(7);
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..300usize.div_ceil(7) {
+        let ready = epoll
+            .wait_slice(small.spare_capacity_mut(), Timeout::ZERO)
+            .unwrap();
+        assert_eq!(ready.len(), 7);
+        seen.extend(ready.iter().map(|r| r.event().token().0));
+    }
+    assert_eq!(
+        seen.len(),
+        300,
+        "every fd reported once the rounds are done"
+    );
+
+    assert_eq!(
+        epoll.wait_slice(&mut [], Timeout::ZERO).err(),
+        Some(Errno::INVAL)
+    );
+    // An Events buffer and a slice see the same events.
+    let mut events = Events::<512>::new();
+    assert_eq!(epoll.wait(&mut events, Timeout::ZERO), Ok(300));
+}
+
+/// An error leaves an `Events` buffer empty, and a slice wait reports it.
+#[test]
+fn errors_leave_the_buffer_empty() {
+    use rawepoll::{Errno, OwnedFd, RawEvent};
+
+    let (epoll, _fds) = ready_set(3);
+    let mut events = Events::<8>::new();
+    assert_eq!(epoll.wait(&mut events, Timeout::ZERO), Ok(3));
+    // An eventfd is not an epoll instance: the kernel answers EINVAL.
+    let not_epoll = Epoll::from(OwnedFd::from(EventFd::new().unwrap()));
+    assert_eq!(
+        not_epoll.wait(&mut events, Timeout::ZERO),
+        Err(Errno::INVAL)
+    );
+    assert!(events.is_empty());
+    let mut small: Vec<RawEvent> = Vec::with_capacity(4);
+    assert_eq!(
+        not_epoll
+            .wait_slice(small.spare_capacity_mut(), Timeout::ZERO)
+            .err(),
+        Some(Errno::INVAL)
+    );
+}

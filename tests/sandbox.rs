@@ -8,6 +8,11 @@
 //! * `container`: `epoll_pwait2` answers `EPERM`, as the default seccomp
 //!   profiles of container runtimes that predate it do.
 //!
+//! * `cheapest_call`: `epoll_wait` and `epoll_pwait` answer two different
+//!   made-up errnos, so each wait shows which call it made: `epoll_wait`
+//!   for whole milliseconds without a mask where the architecture has it,
+//!   `epoll_pwait` with a mask, `epoll_pwait2` below a millisecond.
+//!
 //! After each fallback, a second filter *kills* the process on the call that
 //! was refused: the scenario goes on only if rawepoll remembered the answer
 //! and never makes that call again.
@@ -266,6 +271,57 @@ fn scenario_container() {
     println!("scenario passed");
 }
 
+/// The architectures whose kernel has `epoll_wait` (as rawepoll's build
+/// script lists them).
+const HAS_EPOLL_WAIT: bool = cfg!(any(
+    target_arch = "x86_64",
+    target_arch = "x86",
+    target_arch = "arm",
+    target_arch = "s390x",
+    target_arch = "powerpc64"
+));
+
+fn scenario_cheapest_call() {
+    // Errnos neither call can answer of its own.
+    const FROM_WAIT: Errno = Errno::HWPOISON;
+    const FROM_PWAIT: Errno = Errno::NOTUNIQ;
+    #[allow(unused_mut, reason = "nothing to add where epoll_wait is missing")]
+    let mut rules = vec![(Sysno::epoll_pwait, None, Action::Errno(FROM_PWAIT))];
+    #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "arm",
+        target_arch = "s390x",
+        target_arch = "powerpc64"
+    ))]
+    rules.push((Sysno::epoll_wait, None, Action::Errno(FROM_WAIT)));
+    if !install_or_skip(&rules) {
+        return;
+    }
+    let plain = if HAS_EPOLL_WAIT {
+        FROM_WAIT
+    } else {
+        FROM_PWAIT
+    };
+    let epoll = Epoll::new().unwrap();
+    let mut events = Events::<4>::new();
+    for timeout in [Timeout::ZERO, Timeout::from_millis(5), Timeout::NEVER] {
+        assert_eq!(epoll.wait(&mut events, timeout), Err(plain), "{timeout:?}");
+        let mut buf = [std::mem::MaybeUninit::uninit(); 4];
+        assert_eq!(epoll.wait_slice(&mut buf, timeout).err(), Some(plain));
+        let mask = SigSet::empty();
+        assert_eq!(
+            epoll.pwait(&mut events, timeout, &mask),
+            Err(FROM_PWAIT),
+            "a mask needs epoll_pwait"
+        );
+    }
+    // Below a millisecond: epoll_pwait2, which is not filtered.
+    assert_eq!(epoll.wait(&mut events, Timeout::from(SUB_MS)), Ok(0));
+    assert_eq!(epoll_pwait2_available(), Some(true));
+    println!("scenario passed");
+}
+
 /// Runs `name` in a fresh child process (fresh process-wide state, filters
 /// that die with it) and checks that it passed.
 fn run_in_child(name: &str, scenario: fn()) {
@@ -315,4 +371,9 @@ fn linux_5_4() {
 #[test]
 fn container() {
     run_in_child("container", scenario_container);
+}
+
+#[test]
+fn cheapest_call() {
+    run_in_child("cheapest_call", scenario_cheapest_call);
 }
