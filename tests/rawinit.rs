@@ -1,4 +1,4 @@
-//! rawinit, the init in examples/rawinit, run for real: exit codes, signal
+//! rawinit, the init in programs/rawinit, run for real: exit codes, signal
 //! forwarding, reaping, process groups, subreaping, the child's signal
 //! state and fds, and idleness. The PID-1 scenarios run under
 //! `unshare --pid --fork --mount-proc` (root only; skipped loudly

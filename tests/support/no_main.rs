@@ -1,21 +1,21 @@
 //! Building the no_main programs (workspace members with their own link
-//! settings: examples/rawinit, examples/async_echo_nostd) from a test.
+//! settings: programs/rawinit, programs/async_echo_nostd) from a test.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Whether `examples/<member>` is here: it is in the repository, not in the
+/// Whether `programs/<member>` is here: it is in the repository, not in the
 /// published crate (a workspace member with its own link settings cannot
 /// be packaged inside another crate). Says so when it is not.
 pub fn in_the_repository(member: &str) -> bool {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
+        .join("programs")
         .join(member)
         .join("Cargo.toml");
     if here.exists() {
         return true;
     }
-    eprintln!("SKIPPED: examples/{member} is not in the published crate; run these tests from the repository");
+    eprintln!("SKIPPED: programs/{member} is not in the published crate; run these tests from the repository");
     false
 }
 
@@ -51,7 +51,7 @@ pub fn ensure_target(target: &str) {
     );
 }
 
-/// Builds `examples/<member>` with `--profile minimal` for `target` (in
+/// Builds `programs/<member>` with `--profile minimal` for `target` (in
 /// `target/<target_dir>`, its own target dir, so the outer cargo's lock is
 /// not in the way) and returns the path of its binary `bin`.
 pub fn build(member: &str, bin: &str, target: &str, target_dir: &str) -> PathBuf {
@@ -59,7 +59,7 @@ pub fn build(member: &str, bin: &str, target: &str, target_dir: &str) -> PathBuf
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target_dir = root.join("target").join(target_dir);
     let status = Command::new(env!("CARGO"))
-        .current_dir(root.join("examples").join(member))
+        .current_dir(root.join("programs").join(member))
         .args([
             "build",
             "--quiet",
@@ -70,7 +70,7 @@ pub fn build(member: &str, bin: &str, target: &str, target_dir: &str) -> PathBuf
         ])
         .arg("--target-dir")
         .arg(&target_dir)
-        // The program links with its own settings (examples/.cargo): the
+        // The program links with its own settings (programs/.cargo): the
         // system cc on x86_64, rust-lld (on PATH) elsewhere.
         .env_remove(format!(
             "CARGO_TARGET_{}_LINKER",
@@ -79,7 +79,7 @@ pub fn build(member: &str, bin: &str, target: &str, target_dir: &str) -> PathBuf
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .status()
-        .unwrap_or_else(|e| panic!("cargo build for examples/{member}: {e}"));
-    assert!(status.success(), "building examples/{member} failed");
+        .unwrap_or_else(|e| panic!("cargo build for programs/{member}: {e}"));
+    assert!(status.success(), "building programs/{member} failed");
     target_dir.join(target).join("minimal").join(bin)
 }

@@ -4,7 +4,7 @@
 //! `syscall` instruction in this binary.
 //!
 //! ```text
-//! cd examples/async_echo_nostd && cargo build --profile minimal
+//! cd programs/async_echo_nostd && cargo build --profile minimal
 //! ../../target/x86_64-unknown-linux-musl/minimal/rawepoll-async-echo 0
 //! ```
 //!
@@ -20,45 +20,31 @@ use rawepoll::rt::{Runtime, TaskSet};
 use rawepoll::{Errno, OwnedFd};
 use rustix::net::{self, AddressFamily, SocketAddrV4, SocketFlags, SocketType};
 
-#[path = "../../common/start.rs"]
-mod start;
+use rawepoll_start::{exit, stderr, stdout, Args, Env};
 
-use start::exit;
-
-// The C memory functions the compiler calls (moving futures, zeroing
-// buffers), and strlen for the argument.
-#[path = "../../common/mem.rs"]
-mod mem;
+// _start, and the C memory functions the compiler calls (moving futures,
+// zeroing buffers).
+rawepoll_start::main!(main);
 
 /// Sources (the listener and the connections), timers and tasks.
 const CAPACITY: usize = 128;
 
 static RUNTIME: Runtime<CAPACITY> = Runtime::new();
 
-extern "C" fn entry(stack: *const usize) -> ! {
-    // SAFETY: at process entry the stack holds argc, then argc pointers to
-    // NUL-terminated strings; they live as long as the process.
-    let port = unsafe {
-        let argc = *stack;
-        let argv = stack.add(1) as *const *const u8;
-        if argc > 1 {
-            parse_port(core::ffi::CStr::from_ptr((*argv.add(1)).cast()).to_bytes())
-        } else {
-            Some(0)
-        }
-    };
+fn main(args: Args, _: Env) -> i32 {
+    let port = args.get(1).map_or(Some(0), parse_port);
     let Some(port) = port else {
-        write(2, b"usage: rawepoll-async-echo [PORT]\n");
-        exit(2)
+        stderr(b"usage: rawepoll-async-echo [PORT]\n");
+        return 2;
     };
     match serve(port) {
-        Ok(()) => exit(0),
+        Ok(()) => 0,
         Err(e) => {
-            write(2, b"rawepoll-async-echo: errno ");
+            stderr(b"rawepoll-async-echo: errno ");
             let mut digits = [0u8; 10];
-            write(2, itoa(e.raw_os_error() as u32, &mut digits));
-            write(2, b"\n");
-            exit(1)
+            stderr(itoa(e.raw_os_error() as u32, &mut digits));
+            stderr(b"\n");
+            1
         }
     }
 }
@@ -82,7 +68,7 @@ fn serve(port: u16) -> Result<(), Errno> {
     let d = itoa(u32::from(port), &mut digits);
     line[23..23 + d.len()].copy_from_slice(d);
     line[23 + d.len()] = b'\n';
-    write(1, &line[..24 + d.len()]);
+    stdout(&line[..24 + d.len()]);
 
     let listener = RUNTIME.register(listener)?;
     let tasks = pin!(TaskSet::new(&RUNTIME)?);
@@ -154,14 +140,8 @@ fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     }
 }
 
-fn write(fd: i32, bytes: &[u8]) {
-    // SAFETY: fds 1 and 2 are only lent to write(2) for this call.
-    let fd = unsafe { rawepoll::BorrowedFd::borrow_raw(fd) };
-    let _ = rustix::io::write(fd, bytes);
-}
-
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    write(2, b"rawepoll-async-echo: internal error\n");
+    stderr(b"rawepoll-async-echo: internal error\n");
     exit(254)
 }

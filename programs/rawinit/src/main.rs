@@ -9,7 +9,7 @@
 //! in `epoll_pwait(-1)` until a signal comes.
 //!
 //! ```text
-//! cd examples/rawinit && cargo build --profile minimal
+//! cd programs/rawinit && cargo build --profile minimal
 //! # -> target/x86_64-unknown-linux-musl/minimal/rawinit
 //! ```
 //!
@@ -23,19 +23,17 @@
 
 mod args;
 mod child;
-#[path = "../../common/mem.rs"]
-mod mem;
 mod out;
 mod sys;
 
 use rawepoll::{block_signals, Epoll, Errno, Events, Interest, SigSet, SignalFd, Timeout, Token};
 use rustix::process::{wait, WaitOptions};
 
-use args::{Args, Options, Parsed};
+use args::{Args, Env, Options, Parsed};
 use out::Part;
 
-#[path = "../../common/start.rs"]
-mod start;
+// _start, exit and the C memory functions.
+rawepoll_start::main!(main);
 
 const VERSION: &str = "rawinit 0.1.0\n";
 
@@ -45,20 +43,9 @@ const NOT_FORWARDED: [i32; 9] = [4, 5, 6, 7, 8, 9, 11, 19, 31];
 pub(crate) const SIGCHLD: i32 = 17;
 const SIGTERM: i32 = 15;
 
-extern "C" fn entry(stack: *const usize) -> ! {
-    // SAFETY: at process entry the stack holds argc, then argc pointers to
-    // NUL-terminated strings, a NULL, then the environment, NULL-ended;
-    // all of it lives as long as the process.
-    let (args, envp) = unsafe {
-        let argc = *stack;
-        let argv = stack.add(1) as *const *const u8;
-        (Args::new(argc, argv), argv.add(argc + 1))
-    };
-    start::exit(main(args, envp) as usize)
-}
-
-fn main(args: Args, envp: *const *const u8) -> i32 {
-    let opts = match args::parse(args, envp) {
+#[inline(always)]
+fn main(args: Args, env: Env) -> i32 {
+    let opts = match args::parse(args, env) {
         Parsed::Run(o) => o,
         Parsed::Help => {
             out::write_stdout(args::USAGE.as_bytes());
@@ -80,7 +67,7 @@ fn main(args: Args, envp: *const *const u8) -> i32 {
             return 2;
         }
     };
-    match run(&opts, args, envp) {
+    match run(&opts, args, env) {
         Ok(code) => code,
         Err(e) => {
             out::line(&[
@@ -101,7 +88,7 @@ fn forwarded_signals() -> SigSet {
     set
 }
 
-fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno> {
+fn run(opts: &Options, args: Args, env: Env) -> Result<i32, Errno> {
     if opts.parent_death != 0 {
         sys::set_parent_death_signal(opts.parent_death)?;
     }
@@ -143,7 +130,7 @@ fn run(opts: &Options, args: Args, envp: *const *const u8) -> Result<i32, Errno>
     }
 
     let child = match sys::fork()? {
-        sys::Forked::Child => child::exec(args, envp, opts.program, &caller_mask, &caller_sigchld),
+        sys::Forked::Child => child::exec(args, env, opts.program, &caller_mask, &caller_sigchld),
         sys::Forked::Parent(pid) => pid,
     };
     let me = pid.as_raw_nonzero().get();
@@ -264,5 +251,5 @@ fn reap(child: i32, opts: &Options) -> Option<i32> {
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     out::write(b"rawinit: internal error\n");
-    start::exit(254)
+    rawepoll_start::exit(254)
 }

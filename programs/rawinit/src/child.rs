@@ -4,14 +4,14 @@
 use rawepoll::{set_signal_mask, BorrowedFd, Errno, SigSet};
 use rustix::process::Pid;
 
-use crate::args::Args;
+use crate::args::{Args, Env};
 use crate::out::{self, Part};
 use crate::sys;
 
 /// In the forked child: set up and exec `argv[program]`; never returns.
 pub fn exec(
     args: Args,
-    envp: *const *const u8,
+    env: Env,
     program: usize,
     caller_mask: &SigSet,
     caller_sigchld: &sys::SigAction,
@@ -36,9 +36,9 @@ pub fn exec(
     }
 
     let name = args.get(program).unwrap_or(b"");
-    // SAFETY: `args.raw()` is the kernel's argv array and `program` < argc
-    // (checked by the parser), so this is its NULL-terminated tail.
-    let child_argv = unsafe { args.raw().add(program) };
+    // The NULL-terminated tail of the kernel's argv, from PROGRAM on.
+    let child_argv = args.skip(program).as_ptr();
+    let envp = env.as_ptr();
     let err = if name.contains(&b'/') {
         let mut path = [0u8; 4096];
         match with_nul(name, &mut path) {
@@ -46,7 +46,7 @@ pub fn exec(
             None => Errno::NAMETOOLONG,
         }
     } else {
-        search_path(name, child_argv, envp)
+        search_path(name, child_argv, env)
     };
     let code = match err {
         Errno::NOENT | Errno::NOTDIR | Errno::NAMETOOLONG | Errno::LOOP => 127,
@@ -58,7 +58,7 @@ pub fn exec(
         Part::Str(": "),
         Part::Str(describe(err)),
     ]);
-    crate::start::exit(code as usize)
+    rawepoll_start::exit(code)
 }
 
 /// `execve(path, argv, envp)`, and on `ENOEXEC` (an executable file with
@@ -104,8 +104,9 @@ fn with_nul<'a>(s: &[u8], buf: &'a mut [u8]) -> Option<&'a [u8]> {
 
 /// `execvp`'s search: each directory of `PATH` in turn; EACCES is kept
 /// and reported if nothing else is found.
-fn search_path(name: &[u8], argv: *const *const u8, envp: *const *const u8) -> Errno {
-    let path_var = env_var(envp, b"PATH").unwrap_or(b"/usr/local/bin:/usr/bin:/bin");
+fn search_path(name: &[u8], argv: *const *const u8, env: Env) -> Errno {
+    let envp = env.as_ptr();
+    let path_var = env.get(b"PATH").unwrap_or(b"/usr/local/bin:/usr/bin:/bin");
     let mut saw_eacces = false;
     for dir in path_var.split(|&c| c == b':') {
         let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
@@ -130,25 +131,6 @@ fn search_path(name: &[u8], argv: *const *const u8, envp: *const *const u8) -> E
         Errno::ACCESS
     } else {
         Errno::NOENT
-    }
-}
-
-/// The value of `name` in the environment, if set.
-fn env_var(envp: *const *const u8, name: &[u8]) -> Option<&'static [u8]> {
-    let mut i = 0;
-    loop {
-        // SAFETY: `envp` is the kernel's NULL-terminated environment array.
-        let entry = unsafe { *envp.add(i) };
-        if entry.is_null() {
-            return None;
-        }
-        // SAFETY: each entry is a NUL-terminated string that lives as long
-        // as the process.
-        let bytes = unsafe { core::ffi::CStr::from_ptr(entry.cast()) }.to_bytes();
-        if bytes.len() > name.len() && bytes.starts_with(name) && bytes[name.len()] == b'=' {
-            return Some(&bytes[name.len() + 1..]);
-        }
-        i += 1;
     }
 }
 

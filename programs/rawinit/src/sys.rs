@@ -2,8 +2,7 @@
 //! signal number, rt_sigaction, chdir), made through the `syscalls` crate: the same
 //! reviewed raw-syscall crate rawepoll's own `src/sys.rs` uses. Each call
 //! has its SAFETY comment; nothing else in rawinit makes raw system calls
-//! but `exit_group`, which is in `examples/common/start.rs` beside the entry
-//! point it ends.
+//! but `exit_group`, which is rawepoll-start's `exit`.
 
 use rawepoll::Errno;
 use syscalls::Sysno;

@@ -1,35 +1,6 @@
 //! The command line: `rawinit [options] [--] PROGRAM [ARGS...]`.
 
-/// The command line as the kernel laid it out: read on demand, nothing
-/// copied (a copied array would cost stack pages, that is, memory).
-#[derive(Clone, Copy)]
-pub struct Args {
-    argc: usize,
-    argv: *const *const u8,
-}
-
-impl Args {
-    /// # Safety
-    /// `argv` must point to `argc` pointers to NUL-terminated strings that
-    /// live as long as the process (the kernel's argv at entry).
-    pub unsafe fn new(argc: usize, argv: *const *const u8) -> Args {
-        Args { argc, argv }
-    }
-
-    /// Argument `i`, without its NUL.
-    pub fn get(&self, i: usize) -> Option<&'static [u8]> {
-        if i >= self.argc {
-            return None;
-        }
-        // SAFETY: i < argc, and the contract of `new`.
-        Some(unsafe { core::ffi::CStr::from_ptr((*self.argv.add(i)).cast()) }.to_bytes())
-    }
-
-    /// The raw argv array.
-    pub fn raw(&self) -> *const *const u8 {
-        self.argv
-    }
-}
+pub use rawepoll_start::{Args, Env};
 
 /// What the command line asks for.
 pub struct Options {
@@ -131,17 +102,8 @@ fn parse_signal(s: &[u8]) -> Option<i32> {
 
 /// tini's environment variables, read before the command line (which
 /// only adds to them).
-fn apply_env(envp: *const *const u8, o: &mut Options) {
-    let mut i = 0;
-    loop {
-        // SAFETY: the kernel's environment block: NUL-terminated strings,
-        // ended by a NULL pointer, alive as long as the process.
-        let p = unsafe { *envp.add(i) };
-        if p.is_null() {
-            return;
-        }
-        // SAFETY: as above.
-        let var = unsafe { core::ffi::CStr::from_ptr(p.cast()) }.to_bytes();
+fn apply_env(env: Env, o: &mut Options) {
+    for var in env.iter() {
         if var.starts_with(b"TINI_SUBREAPER=") {
             o.subreaper = true;
         } else if var.starts_with(b"TINI_KILL_PROCESS_GROUP=") {
@@ -153,7 +115,6 @@ fn apply_env(envp: *const *const u8, o: &mut Options) {
                 _ => {}
             }
         }
-        i += 1;
     }
 }
 
@@ -166,7 +127,7 @@ fn parse_code(s: &[u8]) -> Option<usize> {
 }
 
 /// Parses the environment (tini's variables) and the command line.
-pub fn parse(args: Args, envp: *const *const u8) -> Parsed {
+pub fn parse(args: Args, env: Env) -> Parsed {
     let mut o = Options {
         group: false,
         subreaper: false,
@@ -178,7 +139,7 @@ pub fn parse(args: Args, envp: *const *const u8) -> Parsed {
         remap: [false; 256],
         program: 0,
     };
-    apply_env(envp, &mut o);
+    apply_env(env, &mut o);
     let mut i = 1;
     while let Some(arg) = args.get(i) {
         match arg {
