@@ -167,16 +167,11 @@ mod registry;
 mod shared_registry;
 #[cfg(not(rawepoll_unsupported))]
 mod sigset;
-// The futex lock and once-cell of SharedRegistry: with `sys`, the only
-// module with `unsafe` code, each block with its `// SAFETY:`.
 #[cfg(all(feature = "async", not(rawepoll_unsupported)))]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod rt;
 #[cfg(not(rawepoll_unsupported))]
 mod source;
-#[cfg(not(rawepoll_unsupported))]
-#[allow(unsafe_code)]
-mod sync;
 #[cfg(not(rawepoll_unsupported))]
 #[allow(unsafe_code)]
 mod sys;

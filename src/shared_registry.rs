@@ -13,7 +13,7 @@ use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
 use crate::registry::{next_generation, token, InsertError, FIRST_GENERATION};
 use crate::sigset::SigSet;
-use crate::sync::{Lock, LockGuard, Once};
+use rustix_futex_sync::{Mutex as Lock, MutexGuard as LockGuard, OnceLock as Once};
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
 
@@ -170,8 +170,8 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     /// [`Token::REGISTRY_BIT`] set).
     #[inline]
     #[must_use]
-    pub const fn with_epoll(epoll: Epoll) -> Self {
-        Self::with_once(Once::with(epoll))
+    pub fn with_epoll(epoll: Epoll) -> Self {
+        Self::with_once(Once::from(epoll))
     }
 
     /// The one constructor: empty slots around `epoll`, made or not.

@@ -84,7 +84,7 @@ use rustix::io::Errno;
 use crate::event::Events;
 use crate::interest::{Interest, Token};
 use crate::source::eventfd::EventFd;
-use crate::sync::Lock;
+use rustix_futex_sync::Mutex as Lock;
 use crate::timeout::Timeout;
 use crate::timer_set::TimerSet;
 use crate::{Epoll, Result};

@@ -13,7 +13,7 @@ use core::task::{RawWaker, RawWakerVTable, Waker};
 use rustix::io::Errno;
 
 use crate::source::eventfd::EventFd;
-use crate::sync::Once;
+use rustix_futex_sync::OnceLock as Once;
 use crate::{Epoll, Result};
 
 /// What every waker of one runtime reaches: whether the future given to
