@@ -5,7 +5,7 @@
 //! cargo +nightly fuzz run ops -- -max_total_time=60
 #![no_main]
 
-#[path = "../../tests/support/model.rs"]
+#[path = "../../rawepoll/tests/support/model.rs"]
 #[allow(dead_code)]
 mod model;
 

@@ -4,14 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The workspace's root, where `programs/` and `target/` are (in a
+/// checkout; an unpacked crate has neither beside it).
+fn workspace() -> &'static Path {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir.parent().unwrap_or(crate_dir)
+}
+
 /// Whether `programs/<member>` is here: it is in the repository, not in the
 /// published crate (a workspace member with its own link settings cannot
 /// be packaged inside another crate). Says so when it is not.
 pub fn in_the_repository(member: &str) -> bool {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("programs")
-        .join(member)
-        .join("Cargo.toml");
+    let here = workspace().join("programs").join(member).join("Cargo.toml");
     if here.exists() {
         return true;
     }
@@ -56,7 +60,7 @@ pub fn ensure_target(target: &str) {
 /// not in the way) and returns the path of its binary `bin`.
 pub fn build(member: &str, bin: &str, target: &str, target_dir: &str) -> PathBuf {
     ensure_target(target);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = workspace();
     let target_dir = root.join("target").join(target_dir);
     let status = Command::new(env!("CARGO"))
         .current_dir(root.join("programs").join(member))

@@ -13,8 +13,8 @@ use core::task::{RawWaker, RawWakerVTable, Waker};
 use rustix::io::Errno;
 
 use crate::source::eventfd::EventFd;
-use rustix_futex_sync::OnceLock as Once;
 use crate::{Epoll, Result};
+use rustix_futex_sync::OnceLock as Once;
 
 /// What every waker of one runtime reaches: whether the future given to
 /// `block_on` must be polled again, and how to wake the thread running it.

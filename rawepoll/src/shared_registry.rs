@@ -13,9 +13,9 @@ use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
 use crate::registry::{next_generation, token, InsertError, FIRST_GENERATION};
 use crate::sigset::SigSet;
-use rustix_futex_sync::{Mutex as Lock, MutexGuard as LockGuard, OnceLock as Once};
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
+use rustix_futex_sync::{Mutex as Lock, MutexGuard as LockGuard, OnceLock as Once};
 
 const NO_SLOT: u32 = u32::MAX;
 

@@ -163,13 +163,13 @@ mod interest;
 mod probe;
 #[cfg(not(rawepoll_unsupported))]
 mod registry;
+#[cfg(all(feature = "async", not(rawepoll_unsupported)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub mod rt;
 #[cfg(not(rawepoll_unsupported))]
 mod shared_registry;
 #[cfg(not(rawepoll_unsupported))]
 mod sigset;
-#[cfg(all(feature = "async", not(rawepoll_unsupported)))]
-#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
-pub mod rt;
 #[cfg(not(rawepoll_unsupported))]
 mod source;
 #[cfg(not(rawepoll_unsupported))]

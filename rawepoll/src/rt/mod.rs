@@ -84,10 +84,10 @@ use rustix::io::Errno;
 use crate::event::Events;
 use crate::interest::{Interest, Token};
 use crate::source::eventfd::EventFd;
-use rustix_futex_sync::Mutex as Lock;
 use crate::timeout::Timeout;
 use crate::timer_set::TimerSet;
 use crate::{Epoll, Result};
+use rustix_futex_sync::Mutex as Lock;
 
 pub use io::{Async, Readiness, WouldBlock};
 pub use tasks::{Run, TaskSet, TaskSetFull};
