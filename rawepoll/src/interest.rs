@@ -41,6 +41,42 @@ impl Token {
     pub const fn is_registry(self) -> bool {
         self.0 & Self::REGISTRY_BIT != 0
     }
+
+    /// The token of slot `index` in its `generation`: the layout every
+    /// registry of rawepoll uses (and `rawepoll-rt`'s sources), the
+    /// generation in the high 32 bits and the index in the low 32.
+    /// [`index`](Token::index) and [`generation`](Token::generation) take
+    /// it apart. A registry's generations have their top bit set, so its
+    /// tokens are [`is_registry`](Token::is_registry).
+    ///
+    /// ```
+    /// use rawepoll::Token;
+    /// let token = Token::from_parts(7, 0x8000_0003);
+    /// assert_eq!((token.index(), token.generation()), (7, 0x8000_0003));
+    /// assert!(token.is_registry());
+    /// assert_eq!(Token(u64::MAX).index(), u32::MAX);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub const fn from_parts(index: u32, generation: u32) -> Token {
+        Token((generation as u64) << 32 | index as u64)
+    }
+
+    /// The slot index of a token made by [`from_parts`](Token::from_parts):
+    /// its low 32 bits.
+    #[inline]
+    #[must_use]
+    pub const fn index(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// The generation of a token made by [`from_parts`](Token::from_parts):
+    /// its high 32 bits.
+    #[inline]
+    #[must_use]
+    pub const fn generation(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
 }
 
 impl From<u64> for Token {

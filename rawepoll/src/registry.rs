@@ -43,13 +43,6 @@ const NO_SLOT: u32 = u32::MAX;
 /// token is one 32-bit compare.
 pub(crate) const FIRST_GENERATION: u32 = (Token::REGISTRY_BIT >> 32) as u32;
 
-/// The token of slot `index` at `generation` (the high word, top bit
-/// included): the one layout `Registry` and `SharedRegistry` share.
-#[inline]
-pub(crate) const fn token(index: u32, generation: u32) -> Token {
-    Token((generation as u64) << 32 | index as u64)
-}
-
 /// The next generation: 31 bits that wrap, the top bit kept.
 #[inline]
 pub(crate) const fn next_generation(generation: u32) -> u32 {
@@ -349,8 +342,8 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// The slot index of `token`, if it names a live source.
     #[inline]
     fn live_index(&self, token: Token) -> Option<usize> {
-        let index = (token.0 & 0xffff_ffff) as usize;
-        let generation = (token.0 >> 32) as u32;
+        let index = token.index() as usize;
+        let generation = token.generation();
         match self.slots.get(index) {
             Some(Slot {
                 generation: g,
@@ -430,7 +423,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         } else {
             return Err(InsertError::Full(make));
         };
-        let token = token(index, generation);
+        let token = Token::from_parts(index, generation);
         let source = make(token);
         if let Err(e) = self.epoll.add(&source, token, interest) {
             return Err(InsertError::Errno(e, source));
@@ -548,7 +541,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             .iter()
             .enumerate()
             .filter_map(|(i, slot)| match &slot.entry {
-                Entry::Occupied(s) => Some((token(i as u32, slot.generation), s)),
+                Entry::Occupied(s) => Some((Token::from_parts(i as u32, slot.generation), s)),
                 Entry::Vacant(_) => None,
             })
     }
@@ -559,7 +552,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             .iter_mut()
             .enumerate()
             .filter_map(|(i, slot)| match &mut slot.entry {
-                Entry::Occupied(s) => Some((token(i as u32, slot.generation), s)),
+                Entry::Occupied(s) => Some((Token::from_parts(i as u32, slot.generation), s)),
                 Entry::Vacant(_) => None,
             })
     }
@@ -745,7 +738,7 @@ mod tests {
             .unwrap();
         // Age slot 0 to the last generation before wrapping (31 bits).
         reg.slots[0].generation = u32::MAX;
-        let old = token(0, u32::MAX);
+        let old = Token::from_parts(0, u32::MAX);
         assert_eq!(
             old,
             Token(u64::MAX >> 32 << 32),

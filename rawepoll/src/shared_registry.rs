@@ -7,15 +7,15 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use rustix::fd::AsFd;
 use rustix::io::Errno;
+use rustix_futex_sync::{Mutex as Lock, MutexGuard as LockGuard, OnceLock as Once};
 
 use crate::epoll::Epoll;
 use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
-use crate::registry::{next_generation, token, InsertError, FIRST_GENERATION};
+use crate::registry::{next_generation, InsertError, FIRST_GENERATION};
 use crate::sigset::SigSet;
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
-use rustix_futex_sync::{Mutex as Lock, MutexGuard as LockGuard, OnceLock as Once};
 
 const NO_SLOT: u32 = u32::MAX;
 
@@ -301,7 +301,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
             return Err(InsertError::Full(make));
         };
         let mut inner = self.slots[index as usize].inner.lock();
-        let token = token(index, inner.generation);
+        let token = Token::from_parts(index, inner.generation);
         let source = make(token);
         // Registered under the slot's lock: a dispatch that gets its first
         // event waits for the source to be in place.
@@ -322,7 +322,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     /// The slot a registry token names, if it is in range.
     #[inline]
     fn slot(&self, token: Token) -> Option<(usize, &Slot<S>)> {
-        let index = (token.0 & 0xffff_ffff) as usize;
+        let index = token.index() as usize;
         self.slots.get(index).map(|slot| (index, slot))
     }
 
@@ -336,7 +336,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     pub fn lock(&self, token: Token) -> Option<SlotGuard<'_, S, N>> {
         let (index, slot) = self.slot(token)?;
         let inner = slot.inner.lock();
-        if (token.0 >> 32) as u32 == inner.generation && inner.source.is_some() {
+        if token.generation() == inner.generation && inner.source.is_some() {
             Some(SlotGuard {
                 registry: self,
                 index,

@@ -10,8 +10,7 @@ use rustix::fd::AsFd;
 use rustix::io::Errno;
 
 use super::{Runtime, SourceSlot, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
-use crate::interest::Interest;
-use crate::registry::token;
+use crate::interest::{Interest, Token};
 use crate::Result;
 
 /// An error that may mean "try again when ready": `EAGAIN` for [`Errno`],
@@ -103,7 +102,7 @@ impl<const N: usize> Runtime<N> {
         let generation = slot.generation.wrapping_add(1) | 1;
         epoll.add(
             &source,
-            token(index as u32, generation),
+            Token::from_parts(index as u32, generation),
             Interest::READABLE | Interest::WRITABLE | Interest::READ_CLOSED | Interest::EDGE,
         )?;
         *slot = SourceSlot {

@@ -338,8 +338,8 @@ impl<const N: usize> Runtime<N> {
                     }
                     continue;
                 }
-                let index = (event.token().0 & 0xffff_ffff) as usize;
-                let generation = (event.token().0 >> 32) as u32;
+                let index = event.token().index() as usize;
+                let generation = event.token().generation();
                 let Some(slot) = state.sources.get_mut(index) else {
                     continue;
                 };
