@@ -43,9 +43,9 @@ use crate::Result;
 /// `Epoll` keeps its fd from `new` until it is dropped or
 /// [`close`](Epoll::close)d, never replaced: owned by the `AsyncFd` (or
 /// borrowed by a wrapper it owns, for a `static` such as
-/// `rawepoll::rt::Runtime`'s epoll), it meets that contract. Read events
+/// `rawepoll_rt::Runtime`'s epoll), it meets that contract. Read events
 /// with a zero [`Timeout`] when the other loop reports it readable;
-/// `rawepoll::rt::Runtime::try_turn` (feature `async`) does that and answers
+/// `rawepoll_rt::Runtime::try_turn` (crate rawepoll-rt) does that and answers
 /// `EAGAIN` ("would block") when nothing was there.
 ///
 /// # Example

@@ -117,9 +117,10 @@
 //!   [`Interest::EDGE`], call their `set_nonblocking(true)` (or
 //!   [`set_nonblocking`]) before registering them, or the read until
 //!   `EAGAIN` blocks the loop.
-//! * `async`: [`rt`], a reactor and an executor with no std and no
-//!   allocation (a `static` [`rt::Runtime`], [`rt::Async`] sources,
-//!   `sleep` and `timeout` futures, a [`rt::TaskSet`] of pinned tasks).
+//!
+//! The async runtime that used to be the `async` feature's `rawepoll::rt`
+//! is the crate [`rawepoll-rt`](https://docs.rs/rawepoll-rt), built on this
+//! crate's public API.
 //!
 //! [rustix]: https://docs.rs/rustix
 #![no_std]
@@ -163,9 +164,6 @@ mod interest;
 mod probe;
 #[cfg(not(rawepoll_unsupported))]
 mod registry;
-#[cfg(all(feature = "async", not(rawepoll_unsupported)))]
-#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
-pub mod rt;
 #[cfg(not(rawepoll_unsupported))]
 mod shared_registry;
 #[cfg(not(rawepoll_unsupported))]
@@ -223,7 +221,7 @@ pub use rustix::io::Errno;
 pub type Result<T, E = Errno> = core::result::Result<T, E>;
 
 /// The README's Rust examples, compiled and run as doctests (with
-/// `--all-features`: one of them is the `async` feature's).
-#[cfg(all(doctest, feature = "async", feature = "std", not(rawepoll_unsupported)))]
+/// `--all-features`: they use std's types).
+#[cfg(all(doctest, feature = "std", not(rawepoll_unsupported)))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;

@@ -1,9 +1,6 @@
 //! Zero heap allocations in steady state: a counting global allocator
 //! watches the test thread while it creates, registers, waits and deletes.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use std::time::Duration;
 
 use rawepoll::{
@@ -11,47 +8,10 @@ use rawepoll::{
     Signal, SignalFd, Timeout, TimerFd, TimerSet, Token,
 };
 
-struct Counting;
+#[path = "support/counting.rs"]
+mod counting;
 
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // `try_with`: TLS may already be gone while a thread exits.
-        let _ = COUNTING.try_with(|on| {
-            if on.get() {
-                let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-            }
-        });
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> usize {
-    // rustix finds the vDSO's clock_gettime once per process, on the first
-    // clock read: where the auxiliary vector is not at hand (qemu-user), it
-    // reads /proc/self/auxv into a buffer it allocates (512 bytes, rustix
-    // with std). A one-time cost of rustix's, not a steady-state one: paid
-    // here, before counting, whichever test comes first.
-    let _ = rawepoll::Clock::Monotonic.now();
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|on| on.set(true));
-    f();
-    COUNTING.with(|on| on.set(false));
-    ALLOCATIONS.with(|n| n.get())
-}
+use counting::allocations_during;
 
 #[test]
 fn the_counter_sees_allocations() {
@@ -211,57 +171,4 @@ fn zero_allocations_in_the_timer_set() {
     assert_eq!(n, 0, "the timer set allocated {n} times");
     // 256 timers a round, every third cancelled (86), the rest fired.
     assert_eq!(fired, 20 * (256 - 86));
-}
-
-#[cfg(feature = "async")]
-#[test]
-fn zero_allocations_in_the_async_runtime() {
-    use rawepoll::rt::{Runtime, TaskSet};
-    use std::io::{Read, Write};
-    use std::os::unix::net::UnixStream;
-    use std::pin::pin;
-
-    static RT: Runtime<16> = Runtime::new();
-    let mut pairs = Vec::new();
-    for _ in 0..4 {
-        let (a, b) = UnixStream::pair().unwrap();
-        a.set_nonblocking(true).unwrap();
-        b.set_nonblocking(true).unwrap();
-        pairs.push((a, b));
-    }
-    let echoed = Cell::new(0usize);
-    let n = allocations_during(|| {
-        // Four ping-pong pairs as tasks, each round trip after a sleep, under
-        // a timeout: registration, readiness, timers, the task set, wakers.
-        async fn ping(a: UnixStream, b: UnixStream, echoed: &Cell<usize>) {
-            let a = RT.register(a).unwrap();
-            let b = RT.register(b).unwrap();
-            let mut buf = [0u8; 8];
-            for i in 0..50u8 {
-                RT.sleep(Duration::from_micros(100)).await.unwrap();
-                a.write_with(|s| (&*s).write(&[i])).await.unwrap();
-                let got = RT
-                    .timeout(
-                        Duration::from_secs(5),
-                        b.read_with(|s| (&*s).read(&mut buf)),
-                    )
-                    .await
-                    .unwrap()
-                    .unwrap();
-                assert_eq!((got, buf[0]), (1, i));
-                echoed.set(echoed.get() + 1);
-            }
-        }
-        let tasks = pin!(TaskSet::new(&RT).unwrap());
-        let tasks = tasks.into_ref();
-        for (a, b) in pairs.drain(..) {
-            tasks
-                .spawn(ping(a, b, &echoed))
-                .map_err(|e| e.errno())
-                .unwrap();
-        }
-        RT.block_on(tasks.run()).unwrap();
-    });
-    assert_eq!(echoed.get(), 200);
-    assert_eq!(n, 0, "the async runtime allocated {n} times");
 }

@@ -16,8 +16,8 @@
 use core::future::{poll_fn, Future};
 use core::pin::{pin, Pin};
 
-use rawepoll::rt::{Runtime, TaskSet};
 use rawepoll::{Errno, OwnedFd};
+use rawepoll_rt::{Runtime, TaskSet};
 use rustix::net::{self, AddressFamily, SocketAddrV4, SocketFlags, SocketType};
 
 use rawepoll_start::{exit, stderr, stdout, Args, Env};

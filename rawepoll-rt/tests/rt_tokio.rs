@@ -1,15 +1,14 @@
-//! rawepoll::rt nested in tokio: the runtime's epoll fd in tokio's
+//! rawepoll-rt nested in tokio: the runtime's epoll fd in tokio's
 //! `AsyncFd`, a tokio task calling `try_turn` whenever it is readable, and
 //! tokio tasks awaiting rawepoll `Async` sources (their wakers are tokio's).
-#![cfg(all(feature = "async", feature = "std"))]
 
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use rawepoll::rt::Runtime;
 use rawepoll::Errno;
+use rawepoll_rt::Runtime;
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 

@@ -1,9 +1,9 @@
-//! An async TCP echo server on rawepoll's own runtime (feature `async`): no
+//! An async TCP echo server on rawepoll's own runtime (rawepoll-rt): no
 //! tokio, no allocator in the server loop, every connection a task of one
 //! [`TaskSet`], pinned in place.
 //!
 //! ```text
-//! cargo run --release --features async,std --example async_echo -- 0   # port 0: any free port
+//! cargo run --release -p rawepoll-rt --features std --example async_echo -- 0   # port 0: any free port
 //! ```
 //!
 //! The first line of output is exactly `listening on 127.0.0.1:PORT`, as
@@ -23,8 +23,8 @@ use core::task::Poll;
 use std::io::{self, ErrorKind, Write};
 use std::net::{TcpListener, TcpStream};
 
-use rawepoll::rt::{Async, Runtime, TaskSet};
 use rawepoll::EventFd;
+use rawepoll_rt::{Async, Runtime, TaskSet};
 
 /// Sources (the listener, the stop eventfd, the connections), timers and
 /// tasks the server's runtime has room for. The tasks live in place in the

@@ -1,8 +1,7 @@
-//! rawepoll::rt (feature `async`): readiness wakes exactly the task that
+//! rawepoll-rt: readiness wakes exactly the task that
 //! waits for it, once; dropped futures leave nothing behind; timers,
 //! timeouts and cross-thread wake-ups; the task set's limits; a randomized
 //! mix of all of them.
-#![cfg(all(feature = "async", feature = "std"))]
 
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
@@ -15,8 +14,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rawepoll::rt::{Runtime, TaskSet};
 use rawepoll::Errno;
+use rawepoll_rt::{Runtime, TaskSet};
 
 /// A fresh runtime per test (tests run in parallel; a `static` would be
 /// shared): leaked, so it is `'static` like a real one.
@@ -67,7 +66,7 @@ fn a_readiness_wakes_only_the_task_waiting_for_it_and_once() {
     let tasks = pin!(TaskSet::new(rt).unwrap());
     let tasks = tasks.into_ref();
     async fn reader(
-        source: &rawepoll::rt::Async<UnixStream, 16>,
+        source: &rawepoll_rt::Async<UnixStream, 16>,
         polls: &Cell<usize>,
         done: &Cell<usize>,
     ) {

@@ -10,27 +10,24 @@ use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use core::task::{RawWaker, RawWakerVTable, Waker};
 
-use rustix::io::Errno;
-
-use crate::source::eventfd::EventFd;
-use crate::{Epoll, Result};
+use rawepoll::{Epoll, Errno, EventFd, Result};
 use rustix_futex_sync::OnceLock as Once;
 
 /// What every waker of one runtime reaches: whether the future given to
 /// `block_on` must be polled again, and how to wake the thread running it.
-pub(super) struct Hub {
-    pub(super) epoll: Once<Epoll>,
-    pub(super) notify: Once<EventFd>,
+pub(crate) struct Hub {
+    pub(crate) epoll: Once<Epoll>,
+    pub(crate) notify: Once<EventFd>,
     /// The `block_on` future is to be polled.
-    pub(super) woken: AtomicBool,
+    pub(crate) woken: AtomicBool,
     /// The running thread is in (or about to enter) `epoll_wait`.
-    pub(super) sleeping: AtomicBool,
+    pub(crate) sleeping: AtomicBool,
     /// A `block_on` is running.
     running: AtomicBool,
 }
 
 impl Hub {
-    pub(super) const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Hub {
             epoll: Once::new(),
             notify: Once::new(),
@@ -42,7 +39,7 @@ impl Hub {
 
     /// Marks a `block_on` as running until the guard drops (also when the
     /// future panics); `EBUSY` if one already is.
-    pub(super) fn enter(&self) -> Result<Running<'_>> {
+    pub(crate) fn enter(&self) -> Result<Running<'_>> {
         if self.running.swap(true, Ordering::Acquire) {
             return Err(Errno::BUSY);
         }
@@ -53,7 +50,7 @@ impl Hub {
     /// if it sleeps. Flag first, then `sleeping`: the sleeper sets
     /// `sleeping` first, then looks at the flag (both `SeqCst`), so at least
     /// one of the two sees the other.
-    pub(super) fn wake(&self) {
+    pub(crate) fn wake(&self) {
         if !self.woken.swap(true, Ordering::SeqCst) && self.sleeping.load(Ordering::SeqCst) {
             if let Some(notify) = self.notify.get() {
                 // EAGAIN only when the counter is at its maximum: then the
@@ -64,7 +61,7 @@ impl Hub {
     }
 
     /// The waker of the `block_on` future.
-    pub(super) fn waker(&'static self) -> Waker {
+    pub(crate) fn waker(&'static self) -> Waker {
         let data = ptr::from_ref(self).cast::<()>();
         // SAFETY: `data` points to a `'static` Hub, and HUB_VTABLE's
         // functions only ever read it as `&'static Hub`; Hub is Sync (atomics
@@ -74,7 +71,7 @@ impl Hub {
 }
 
 /// Resets `running` when `block_on` returns or unwinds.
-pub(super) struct Running<'a>(&'a AtomicBool);
+pub(crate) struct Running<'a>(&'a AtomicBool);
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
@@ -83,14 +80,14 @@ impl Drop for Running<'_> {
 }
 
 /// One task's flag: set by its waker, taken by the `TaskSet` that polls it.
-pub(super) struct TaskWake {
-    pub(super) woken: AtomicBool,
+pub(crate) struct TaskWake {
+    pub(crate) woken: AtomicBool,
     /// The runtime's hub, filled in by `set_hub`.
     hub: AtomicPtr<Hub>,
 }
 
 impl TaskWake {
-    pub(super) const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         TaskWake {
             woken: AtomicBool::new(false),
             hub: AtomicPtr::new(ptr::null_mut()),
@@ -100,13 +97,13 @@ impl TaskWake {
     /// Ties the flag to its runtime's hub (a `const fn` cannot take the
     /// address of the static being built); done once by the `TaskSet` that
     /// takes the flags, before it makes any waker.
-    pub(super) fn set_hub(&self, hub: &'static Hub) {
+    pub(crate) fn set_hub(&self, hub: &'static Hub) {
         self.hub
             .store(ptr::from_ref(hub).cast_mut(), Ordering::Release);
     }
 
     /// The waker of the task that owns this flag.
-    pub(super) fn waker(&'static self) -> Waker {
+    pub(crate) fn waker(&'static self) -> Waker {
         let data = ptr::from_ref(self).cast::<()>();
         // SAFETY: `data` points to a `'static` TaskWake, whose `hub` is null
         // or a `'static` Hub (`set_hub`); TASK_VTABLE's functions only read

@@ -8,9 +8,9 @@ use core::pin::Pin;
 use core::sync::atomic::Ordering;
 use core::task::{Context, Poll};
 
-use rustix::io::Errno;
+use rawepoll::Errno;
 
-use super::Runtime;
+use crate::Runtime;
 
 const EMPTY: u8 = 0;
 const FULL: u8 = 1;
@@ -69,7 +69,7 @@ impl<F> From<TaskSetFull<F>> for std::io::Error {
 /// ```
 /// use core::pin::pin;
 /// use core::cell::Cell;
-/// use rawepoll::rt::{Runtime, TaskSet};
+/// use rawepoll_rt::{Runtime, TaskSet};
 ///
 /// static RT: Runtime<8> = Runtime::new();
 ///
@@ -133,7 +133,6 @@ impl<F: Future<Output = ()>, const N: usize> TaskSet<F, N> {
         // other reference into it exists (references are only made while a
         // slot is POLLING, and `TaskSet` is not `Sync`, so no other thread
         // is in here).
-        #[allow(unsafe_code)]
         unsafe {
             *self.tasks[i].get() = Some(task);
         }
@@ -185,7 +184,6 @@ impl<F: Future<Output = ()>, const N: usize> TaskSet<F, N> {
             // task is pinned: the set is pinned (`Pin<&Self>`, and
             // `PhantomPinned` keeps it from being unpinned), and a task is
             // only ever dropped in place, here or in `Drop`, never moved.
-            #[allow(unsafe_code)]
             let done = unsafe {
                 let slot = &mut *self.tasks[i].get();
                 let done = match slot.as_mut() {

@@ -4,8 +4,8 @@
 //! each, same workload, in one run.
 //!
 //! ```text
-//! cargo run --release --features async,std --example async_echo_bench
-//! cargo run --release --features async,std --example async_echo_bench -- --clients 32 --seconds 3 --size 64
+//! cargo run --release -p rawepoll-rt --features std --example async_echo_bench
+//! cargo run --release -p rawepoll-rt --features std --example async_echo_bench -- --clients 32 --seconds 3 --size 64
 //! ```
 //!
 //! `--clients` client threads (default 16) each keep one connection and do

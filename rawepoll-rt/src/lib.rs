@@ -1,5 +1,4 @@
-//! `async` on rawepoll, with no runtime crate, no std and no allocator
-//! (feature `async`).
+//! `async` on [rawepoll], with no runtime crate, no std and no allocator.
 //!
 //! A [`Runtime<N>`] is a reactor and an executor in one fixed-size value,
 //! meant to be a `static` (`const fn new`):
@@ -33,7 +32,7 @@
 //! use std::io::{Read, Write};
 //! use std::os::unix::net::UnixStream;
 //! use std::time::Duration;
-//! use rawepoll::rt::Runtime;
+//! use rawepoll_rt::Runtime;
 //!
 //! static RT: Runtime<8> = Runtime::new();
 //!
@@ -64,14 +63,35 @@
 //! and wait again) when there was nothing. Deadlines are the caller's to
 //! wait for there: [`Runtime::now`] and the `Sleep` futures' deadlines.
 //!
-//! [`TimerSet`]: crate::TimerSet
-//! [`EventFd`]: crate::EventFd
+//! # Features
+//!
+//! * `std`: std's fd types (`UnixStream`, `TcpStream`…) register directly
+//!   and [`Errno`] converts into `std::io::Error` with `?` (rawepoll's
+//!   `std` feature).
+//!
+//! [rawepoll]: https://docs.rs/rawepoll
+//! [`TimerSet`]: rawepoll::TimerSet
+//! [`EventFd`]: rawepoll::EventFd
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+#![warn(clippy::pedantic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "slot indexes go into 32-bit token halves; a runtime has far fewer than 2^32 slots"
+)]
+// `unsafe` only in the `raw` folder (the wakers' vtables, the task set's
+// storage), each block with its `// SAFETY:`.
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![warn(missing_debug_implementations)]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 mod io;
-mod tasks;
+mod raw;
 mod time;
-#[allow(unsafe_code)]
-mod wake;
 
 use core::future::Future;
 use core::pin::pin;
@@ -79,21 +99,21 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
-use rustix::io::Errno;
+use rawepoll::Errno;
 
-use crate::event::Events;
-use crate::interest::{Interest, Token};
-use crate::source::eventfd::EventFd;
-use crate::timeout::Timeout;
-use crate::timer_set::TimerSet;
-use crate::{Epoll, Result};
+use rawepoll::EventFd;
+use rawepoll::Events;
+use rawepoll::Timeout;
+use rawepoll::TimerSet;
+use rawepoll::{Epoll, Result};
+use rawepoll::{Interest, Token};
 use rustix_futex_sync::Mutex as Lock;
 
 pub use io::{Async, Readiness, WouldBlock};
-pub use tasks::{Run, TaskSet, TaskSetFull};
-pub use time::{Sleep, WithTimeout};
+pub use raw::tasks::{Run, TaskSet, TaskSetFull};
+pub use time::Sleep;
 
-use wake::{Hub, TaskWake};
+use raw::wake::{Hub, TaskWake};
 
 /// The token of the runtime's own eventfd (cross-thread wake-ups).
 const NOTIFY: Token = Token(u64::MAX);
@@ -118,7 +138,7 @@ const SPINS: u32 = 16;
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use rawepoll::rt::Runtime;
+/// use rawepoll_rt::Runtime;
 ///
 /// static RT: Runtime<4> = Runtime::new();
 ///
@@ -184,7 +204,7 @@ impl<const N: usize> Runtime<N> {
     /// # Example
     ///
     /// ```
-    /// static RT: rawepoll::rt::Runtime<64> = rawepoll::rt::Runtime::new();
+    /// static RT: rawepoll_rt::Runtime<64> = rawepoll_rt::Runtime::new();
     /// assert_eq!(RT.block_on(async { 1 + 1 })?, 2);
     /// # Ok::<(), rawepoll::Errno>(())
     /// ```
@@ -241,7 +261,7 @@ impl<const N: usize> Runtime<N> {
     /// # Example
     ///
     /// ```
-    /// static RT: rawepoll::rt::Runtime<4> = rawepoll::rt::Runtime::new();
+    /// static RT: rawepoll_rt::Runtime<4> = rawepoll_rt::Runtime::new();
     /// assert_eq!(RT.block_on(async { "done" })?, "done");
     /// # Ok::<(), rawepoll::Errno>(())
     /// ```
@@ -432,3 +452,9 @@ impl<const N: usize> core::fmt::Debug for Runtime<N> {
             .finish_non_exhaustive()
     }
 }
+
+/// The README's example, compiled and run as a doctest (it registers std's
+/// `UnixStream`: feature `std`).
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;

@@ -2,7 +2,6 @@
 //! echo harness: 64 concurrent clients × 64 KiB in odd-sized writes, every
 //! byte checked, and the server's counts; and the same against its no_std,
 //! no_main, no-libc build (programs/async_echo_nostd), as a process.
-#![cfg(all(feature = "async", feature = "std"))]
 
 #[path = "../examples/async_echo.rs"]
 #[allow(dead_code)]

@@ -6,12 +6,9 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use rustix::fd::AsFd;
-use rustix::io::Errno;
+use rawepoll::{AsFd, Errno, Interest, Result, Token};
 
-use super::{Runtime, SourceSlot, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
-use crate::interest::{Interest, Token};
-use crate::Result;
+use crate::{Runtime, SourceSlot, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
 
 /// An error that may mean "try again when ready": `EAGAIN` for [`Errno`],
 /// `ErrorKind::WouldBlock` for `std::io::Error` (feature `std`).
@@ -53,7 +50,7 @@ impl WouldBlock for std::io::Error {
 /// ```
 /// use std::io::{Read, Write};
 /// use std::os::unix::net::UnixStream;
-/// use rawepoll::rt::Runtime;
+/// use rawepoll_rt::Runtime;
 ///
 /// static RT: Runtime<4> = Runtime::new();
 ///
@@ -76,7 +73,7 @@ pub struct Async<S: AsFd, const N: usize> {
 
 impl<const N: usize> Runtime<N> {
     /// `epoll_ctl(EPOLL_CTL_ADD)`—Registers `source` (which must be
-    /// non-blocking: see [`set_nonblocking`](crate::set_nonblocking)) for
+    /// non-blocking: see [`set_nonblocking`](rawepoll::set_nonblocking)) for
     /// readiness in both directions, edge-triggered, and returns it wrapped
     /// in an [`Async`].
     ///
@@ -84,7 +81,7 @@ impl<const N: usize> Runtime<N> {
     ///
     /// * `ENOSPC`: `N` sources are registered already. The source is
     ///   dropped (closed); register fewer or use a larger `N`.
-    /// * The errors of [`Epoll::add`](crate::Epoll::add): `EEXIST` (already
+    /// * The errors of [`Epoll::add`](rawepoll::Epoll::add): `EEXIST` (already
     ///   in this epoll), `EPERM` (a regular file), `ENOMEM`, `ENOSPC`
     ///   (`max_user_watches`).
     ///

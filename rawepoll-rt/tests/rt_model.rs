@@ -1,4 +1,4 @@
-//! A randomized model of rawepoll::rt: tasks that read their own socket
+//! A randomized model of rawepoll-rt: tasks that read their own socket
 //! (some reads under a timeout that fires and cancels the wait), sleep,
 //! and wait for wake-ups sent from another thread, while that thread
 //! writes bytes and wakes them on its own schedule. Checked, for each seed:
@@ -10,7 +10,6 @@
 //! * no task polled after it completed;
 //! * a sleep never ends before its deadline;
 //! * afterwards nothing is left in the runtime: no source, no timer.
-#![cfg(all(feature = "async", feature = "std"))]
 
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
@@ -23,8 +22,8 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use rawepoll::rt::{Runtime, TaskSet};
 use rawepoll::Errno;
+use rawepoll_rt::{Runtime, TaskSet};
 
 const TASKS: usize = 6;
 static RT: Runtime<16> = Runtime::new();

@@ -1,16 +1,14 @@
-//! Timer futures on the runtime's [`TimerSet`](crate::TimerSet).
+//! Timer futures on the runtime's [`TimerSet`](rawepoll::TimerSet).
 
 use core::fmt;
-use core::future::Future;
-use core::pin::Pin;
+use core::future::{poll_fn, Future};
+use core::pin::{pin, Pin};
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use rustix::io::Errno;
+use rawepoll::{Errno, Result, TimerHandle};
 
-use super::Runtime;
-use crate::timer_set::TimerHandle;
-use crate::Result;
+use crate::Runtime;
 
 impl<const N: usize> Runtime<N> {
     /// A future that completes `delay` from now. No system call: the
@@ -24,7 +22,7 @@ impl<const N: usize> Runtime<N> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// static RT: rawepoll::rt::Runtime<4> = rawepoll::rt::Runtime::new();
+    /// static RT: rawepoll_rt::Runtime<4> = rawepoll_rt::Runtime::new();
     /// RT.block_on(RT.sleep(Duration::from_millis(2)))??;
     /// # Ok::<(), rawepoll::Errno>(())
     /// ```
@@ -50,16 +48,39 @@ impl<const N: usize> Runtime<N> {
     /// ```
     /// use std::time::Duration;
     /// use rawepoll::Errno;
-    /// static RT: rawepoll::rt::Runtime<4> = rawepoll::rt::Runtime::new();
+    /// static RT: rawepoll_rt::Runtime<4> = rawepoll_rt::Runtime::new();
     /// let never = core::future::pending::<()>();
     /// let out = RT.block_on(RT.timeout(Duration::from_millis(2), never))?;
     /// assert_eq!(out, Err(Errno::TIMEDOUT));
     /// # Ok::<(), rawepoll::Errno>(())
     /// ```
-    pub fn timeout<F: Future>(&'static self, limit: Duration, future: F) -> WithTimeout<F, N> {
-        WithTimeout {
-            future,
-            sleep: self.sleep(limit),
+    ///
+    /// The time starts now, not at the first poll. The future returned is
+    /// `future` and a [`Sleep`] polled together, `future` first.
+    ///
+    /// # Errors
+    ///
+    /// Its output: `ETIMEDOUT` when `limit` passed first; `ENOSPC` when the
+    /// runtime had no timer free for the deadline.
+    pub fn timeout<F: Future>(
+        &'static self,
+        limit: Duration,
+        future: F,
+    ) -> impl Future<Output = Result<F::Output>> {
+        let mut sleep = self.sleep(limit);
+        async move {
+            let mut future = pin!(future);
+            poll_fn(move |cx| {
+                if let Poll::Ready(out) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Ok(out));
+                }
+                match Pin::new(&mut sleep).poll(cx) {
+                    Poll::Ready(Ok(())) => Poll::Ready(Err(Errno::TIMEDOUT)),
+                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await
         }
     }
 }
@@ -133,45 +154,6 @@ impl<const N: usize> fmt::Debug for Sleep<N> {
         f.debug_struct("Sleep")
             .field("deadline", &self.deadline)
             .field("armed", &self.handle.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-/// The future of [`Runtime::timeout`].
-#[must_use = "futures do nothing unless polled"]
-pub struct WithTimeout<F, const N: usize> {
-    future: F,
-    sleep: Sleep<N>,
-}
-
-impl<F: Future, const N: usize> Future for WithTimeout<F, N> {
-    type Output = Result<F::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is never moved out of a pinned `WithTimeout`
-        // (structural pinning: no `Unpin` impl lets it move, and `Drop` is
-        // not implemented on `WithTimeout`); `sleep` is `Unpin` and not
-        // pinned.
-        #[allow(unsafe_code)]
-        let (future, sleep) = unsafe {
-            let this = self.get_unchecked_mut();
-            (Pin::new_unchecked(&mut this.future), &mut this.sleep)
-        };
-        if let Poll::Ready(out) = future.poll(cx) {
-            return Poll::Ready(Ok(out));
-        }
-        match Pin::new(sleep).poll(cx) {
-            Poll::Ready(Ok(())) => Poll::Ready(Err(Errno::TIMEDOUT)),
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl<F, const N: usize> fmt::Debug for WithTimeout<F, N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WithTimeout")
-            .field("sleep", &self.sleep)
             .finish_non_exhaustive()
     }
 }

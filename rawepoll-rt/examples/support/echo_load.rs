@@ -1,0 +1,1 @@
+../../../rawepoll/examples/support/echo_load.rs

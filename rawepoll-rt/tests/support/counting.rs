@@ -1,0 +1,1 @@
+../../../rawepoll/tests/support/counting.rs

@@ -1,0 +1,1 @@
+../../../rawepoll/tests/support/echo_clients.rs
