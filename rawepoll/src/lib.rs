@@ -136,8 +136,8 @@
     clippy::cast_sign_loss,
     reason = "system-call ABI conversions (fds, counts, timeouts, signal numbers) whose ranges the kernel defines; each is commented where it is not obvious"
 )]
-// Every `unsafe` block is in `sys`, the system-call boundary, and each says
-// why it is sound.
+// Every `unsafe` block is in `sys` (the system-call boundary) or `boxed`
+// (registries built in place on the heap), and each says why it is sound.
 #![deny(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_debug_implementations)]
@@ -154,6 +154,11 @@ mod unsupported;
 #[cfg(not(rawepoll_unsupported))]
 #[macro_use]
 mod fd;
+// Registries built in place on the heap: with `sys`, the only module with
+// `unsafe` code.
+#[cfg(all(feature = "std", not(rawepoll_unsupported)))]
+#[allow(unsafe_code)]
+mod boxed;
 #[cfg(not(rawepoll_unsupported))]
 mod epoll;
 #[cfg(not(rawepoll_unsupported))]

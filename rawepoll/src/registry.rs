@@ -36,7 +36,7 @@ use crate::sigset::SigSet;
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
 
-const NO_SLOT: u32 = u32::MAX;
+pub(crate) const NO_SLOT: u32 = u32::MAX;
 
 /// A slot's generation is stored as its tokens' high 32 bits: 31 bits of
 /// generation under the top bit ([`Token::REGISTRY_BIT`]), so checking a
@@ -55,7 +55,7 @@ enum Entry<S> {
     Vacant(u32),
 }
 
-struct Slot<S> {
+pub(crate) struct Slot<S> {
     generation: u32,
     entry: Entry<S>,
 }
@@ -199,16 +199,16 @@ impl<S, F> From<InsertError<S, F>> for std::io::Error {
 /// ```
 pub struct Registry<S: AsFd, const N: usize> {
     /// Slots `unused..N` have never held a source.
-    unused: u32,
-    free_head: u32,
-    len: usize,
-    stale: u64,
-    epoll: Epoll,
-    slots: [Slot<S>; N],
+    pub(crate) unused: u32,
+    pub(crate) free_head: u32,
+    pub(crate) len: usize,
+    pub(crate) stale: u64,
+    pub(crate) epoll: Epoll,
+    pub(crate) slots: [Slot<S>; N],
 }
 
 impl<S> Slot<S> {
-    const fn vacant() -> Self {
+    pub(crate) const fn vacant() -> Self {
         Slot {
             generation: FIRST_GENERATION,
             entry: Entry::Vacant(NO_SLOT),
@@ -217,7 +217,7 @@ impl<S> Slot<S> {
 }
 
 impl<S: AsFd, const N: usize> Registry<S, N> {
-    const CHECK_N: () = assert!(
+    pub(crate) const CHECK_N: () = assert!(
         N > 0 && N < NO_SLOT as usize,
         "Registry<S, N>: N must be between 1 and u32::MAX - 1"
     );
@@ -247,59 +247,6 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             stale: 0,
             epoll,
             slots: [const { Slot::vacant() }; N],
-        }
-    }
-
-    /// `epoll_create1(EPOLL_CLOEXEC)`—A registry built in place on the
-    /// heap: however large `N`, it never passes through the stack
-    /// (`Box::new(Registry::new()?)` does, in a debug build, and overflows
-    /// a thread's stack for a large `N`).
-    ///
-    /// # Errors
-    ///
-    /// As [`Epoll::new`].
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use rawepoll::{EventFd, Registry};
-    /// # fn main() -> rawepoll::Result<()> {
-    /// // 768 KiB of slots, built from a 256 KiB stack.
-    /// let registry = std::thread::Builder::new()
-    ///     .stack_size(256 << 10)
-    ///     .spawn(|| Registry::<EventFd, 65536>::new_boxed())
-    ///     .unwrap()
-    ///     .join()
-    ///     .unwrap()?;
-    /// assert_eq!(registry.capacity(), 65536);
-    /// # Ok(()) }
-    /// ```
-    #[cfg(feature = "std")]
-    #[allow(unsafe_code)]
-    pub fn new_boxed() -> Result<std::boxed::Box<Self>> {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::CHECK_N;
-        let epoll = Epoll::new()?;
-        let mut boxed = std::boxed::Box::<Self>::new_uninit();
-        let p = boxed.as_mut_ptr();
-        // SAFETY: `p` points to memory allocated for a `Self` and not yet
-        // initialized. Every field is written exactly once, through raw
-        // field pointers (no reference to uninitialized memory is made),
-        // the slot array element by element (each a few words: no stack
-        // temporary of the whole), with the values `with_epoll` gives
-        // them. Then every field is initialized, and `assume_init` is
-        // sound.
-        unsafe {
-            core::ptr::addr_of_mut!((*p).unused).write(0);
-            core::ptr::addr_of_mut!((*p).free_head).write(NO_SLOT);
-            core::ptr::addr_of_mut!((*p).len).write(0);
-            core::ptr::addr_of_mut!((*p).stale).write(0);
-            core::ptr::addr_of_mut!((*p).epoll).write(epoll);
-            let slots = core::ptr::addr_of_mut!((*p).slots).cast::<Slot<S>>();
-            for i in 0..N {
-                slots.add(i).write(Slot::vacant());
-            }
-            Ok(boxed.assume_init())
         }
     }
 

@@ -26,7 +26,7 @@ struct Inner<S> {
     source: Option<S>,
 }
 
-struct Slot<S> {
+pub(crate) struct Slot<S> {
     /// The next free slot while this one is free; read and written only
     /// under the free list's lock.
     next_free: AtomicU32,
@@ -34,7 +34,7 @@ struct Slot<S> {
 }
 
 impl<S> Slot<S> {
-    const fn vacant() -> Slot<S> {
+    pub(crate) const fn vacant() -> Slot<S> {
         Slot {
             next_free: AtomicU32::new(NO_SLOT),
             inner: Lock::new(Inner {
@@ -46,9 +46,9 @@ impl<S> Slot<S> {
 }
 
 /// The free list: released slots, then slots never used (`unused..N`).
-struct Free {
-    head: u32,
-    unused: u32,
+pub(crate) struct Free {
+    pub(crate) head: u32,
+    pub(crate) unused: u32,
 }
 
 /// Up to `N` sources of type `S` in one epoll, for any number of threads at
@@ -143,15 +143,15 @@ struct Free {
 /// # Ok(()) }
 /// ```
 pub struct SharedRegistry<S, const N: usize> {
-    epoll: Once<Epoll>,
-    free: Lock<Free>,
-    len: AtomicUsize,
-    stale: AtomicUsize,
-    slots: [Slot<S>; N],
+    pub(crate) epoll: Once<Epoll>,
+    pub(crate) free: Lock<Free>,
+    pub(crate) len: AtomicUsize,
+    pub(crate) stale: AtomicUsize,
+    pub(crate) slots: [Slot<S>; N],
 }
 
 impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
-    const CHECK_N: () = assert!(
+    pub(crate) const CHECK_N: () = assert!(
         N > 0 && N < NO_SLOT as usize,
         "SharedRegistry<S, N>: N must be between 1 and u32::MAX - 1"
     );
@@ -499,43 +499,6 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
         match result {
             Ok(_) => count,
             Err(never) => match never {},
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
-    /// An empty registry built in place on the heap: however large `N`,
-    /// it never passes through the stack (`Box::new(SharedRegistry::new())`
-    /// may, in a debug build, and overflow a thread's stack). No system
-    /// call: the epoll is created on first use.
-    #[must_use]
-    #[allow(unsafe_code)]
-    pub fn new_boxed() -> std::boxed::Box<Self> {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::CHECK_N;
-        let mut boxed = std::boxed::Box::<Self>::new_uninit();
-        let p = boxed.as_mut_ptr();
-        // SAFETY: `p` points to memory allocated for a `Self` and not yet
-        // initialized. Every field is written exactly once below, through
-        // raw field pointers (no reference to uninitialized memory is
-        // made), the array element by element with `Slot::vacant()`, each a
-        // few words: no stack temporary of the whole. After the writes every
-        // byte of every field is initialized, as `new()` would make it, so
-        // `assume_init` is sound.
-        unsafe {
-            core::ptr::addr_of_mut!((*p).epoll).write(Once::new());
-            core::ptr::addr_of_mut!((*p).free).write(Lock::new(Free {
-                head: NO_SLOT,
-                unused: 0,
-            }));
-            core::ptr::addr_of_mut!((*p).len).write(AtomicUsize::new(0));
-            core::ptr::addr_of_mut!((*p).stale).write(AtomicUsize::new(0));
-            let slots = core::ptr::addr_of_mut!((*p).slots).cast::<Slot<S>>();
-            for i in 0..N {
-                slots.add(i).write(Slot::vacant());
-            }
-            boxed.assume_init()
         }
     }
 }
