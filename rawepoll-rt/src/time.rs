@@ -6,7 +6,8 @@ use core::pin::{pin, Pin};
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use rawepoll::{Errno, Result, TimerHandle};
+use rawepoll::timer_set::TimerHandle;
+use rawepoll::{Errno, Result};
 
 use crate::Runtime;
 

@@ -27,9 +27,9 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rawepoll::registry::{SlotGuard, Target};
 use rawepoll::{
-    AsFd, BorrowedFd, Errno, EventFd, Events, Interest, SharedRegistry, SlotGuard, Target, Timeout,
-    Token,
+    AsFd, BorrowedFd, Errno, EventFd, Events, Interest, SharedRegistry, Timeout, Token,
 };
 
 /// Connections held at once.

@@ -32,9 +32,10 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use rawepoll::timer_set::TimerHandle;
 use rawepoll::{
     block_signals, set_nonblocking, set_signal_mask, Epoll, Errno, Events, ExitStatus, Interest,
-    Pid, PidFd, SigSet, Signal, SignalFd, TimerHandle, TimerSet, Token,
+    Pid, PidFd, SigSet, Signal, SignalFd, TimerSet, Token,
 };
 
 const HANDLED: SigSet = SigSet::empty().with(Signal::TERM).with(Signal::INT);

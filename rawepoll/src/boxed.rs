@@ -11,8 +11,8 @@ use std::boxed::Box;
 use rustix::fd::AsFd;
 use rustix_futex_sync::{Mutex as Lock, OnceLock as Once};
 
+use crate::registry::shared::{Free, SharedRegistry, Slot as SharedSlot};
 use crate::registry::{Registry, Slot, NO_SLOT};
-use crate::shared_registry::{Free, SharedRegistry, Slot as SharedSlot};
 use crate::{Epoll, Result};
 
 impl<S: AsFd, const N: usize> Registry<S, N> {

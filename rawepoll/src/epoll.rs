@@ -291,7 +291,7 @@ impl Epoll {
     ///   5.11, qemu-user, some seccomp sandboxes) or `EPERM` (container
     ///   seccomp profiles that predate the call; the call has no `EPERM` of
     ///   its own), rawepoll remembers it process-wide and from then on uses
-    ///   `epoll_pwait` with the timeout rounded up to the next millisecond. [`disable_epoll_pwait2`](crate::disable_epoll_pwait2)
+    ///   `epoll_pwait` with the timeout rounded up to the next millisecond. [`disable_epoll_pwait2`]
     ///   skips the probe, for sandboxes that kill on unknown calls.
     ///
     /// # Errors
@@ -575,7 +575,8 @@ static_assertions::assert_impl_all!(Epoll: Send, Sync, fmt::Debug, AsFd, AsRawFd
 /// # Example
 ///
 /// ```
-/// use rawepoll::{BusyPoll, Epoll, Errno};
+/// use rawepoll::{Epoll, Errno};
+/// use rawepoll::epoll::BusyPoll;
 /// # fn main() -> rawepoll::Result<()> {
 /// let epoll = Epoll::new()?;
 /// let params = BusyPoll { usecs: 50, budget: 8, prefer: false };
@@ -605,8 +606,8 @@ pub struct BusyPoll {
 /// does not know, instead of answering `ENOSYS`. Makes no system call.
 ///
 /// ```
-/// rawepoll::disable_epoll_pwait2();
-/// assert_eq!(rawepoll::epoll_pwait2_available(), Some(false));
+/// rawepoll::epoll::disable_epoll_pwait2();
+/// assert_eq!(rawepoll::epoll::epoll_pwait2_available(), Some(false));
 /// ```
 pub fn disable_epoll_pwait2() {
     sys::disable_epoll_pwait2();
@@ -618,7 +619,7 @@ pub fn disable_epoll_pwait2() {
 /// called). Makes no system call.
 ///
 /// ```
-/// let known: Option<bool> = rawepoll::epoll_pwait2_available();
+/// let known: Option<bool> = rawepoll::epoll::epoll_pwait2_available();
 /// # let _ = known;
 /// ```
 #[must_use]

@@ -144,7 +144,7 @@ static_assertions::assert_eq_align!(RawEvent, rustix::event::epoll::Event);
 /// what the target really has.
 ///
 /// ```
-/// let (size, align, events, data) = rawepoll::RAW_EVENT_LAYOUT;
+/// let (size, align, events, data) = rawepoll::event::RAW_EVENT_LAYOUT;
 /// assert_eq!(size, core::mem::size_of::<rawepoll::RawEvent>());
 /// assert_eq!(align, core::mem::align_of::<rawepoll::RawEvent>());
 /// assert_eq!((events, data), (0, size - 8));
@@ -472,7 +472,7 @@ impl<'a, const N: usize> IntoIterator for &'a Events<N> {
 ///
 /// ```
 /// let events = rawepoll::Events::<8>::new();
-/// let mut it: rawepoll::Iter<'_> = events.iter();
+/// let mut it: rawepoll::event::Iter<'_> = events.iter();
 /// assert!(it.next().is_none());
 /// ```
 #[derive(Clone, Debug)]

@@ -160,19 +160,17 @@ mod fd;
 #[allow(unsafe_code)]
 mod boxed;
 #[cfg(not(rawepoll_unsupported))]
-mod epoll;
+pub mod epoll;
 #[cfg(not(rawepoll_unsupported))]
-mod event;
+pub mod event;
 #[cfg(not(rawepoll_unsupported))]
 mod interest;
 #[cfg(not(rawepoll_unsupported))]
 mod probe;
 #[cfg(not(rawepoll_unsupported))]
-mod registry;
+pub mod registry;
 #[cfg(not(rawepoll_unsupported))]
-mod shared_registry;
-#[cfg(not(rawepoll_unsupported))]
-mod sigset;
+pub mod sigset;
 #[cfg(not(rawepoll_unsupported))]
 mod source;
 #[cfg(not(rawepoll_unsupported))]
@@ -181,23 +179,22 @@ mod sys;
 #[cfg(not(rawepoll_unsupported))]
 mod timeout;
 #[cfg(not(rawepoll_unsupported))]
-mod timer_set;
+pub mod timer_set;
 
 #[cfg(not(rawepoll_unsupported))]
 pub use crate::{
-    epoll::{disable_epoll_pwait2, epoll_pwait2_available, BusyPoll, Epoll},
-    event::{Event, Events, Iter, RawEvent, RAW_EVENT_LAYOUT},
+    epoll::Epoll,
+    event::{Event, Events, RawEvent},
     fd::{set_nonblocking, AsBorrowedFd},
     interest::{CreateFlags, Interest, Token},
-    registry::{InsertError, Registry},
-    shared_registry::{SharedRegistry, SlotGuard, Target},
-    sigset::{block_signals, set_signal_mask, signal_mask, unblock_signals, SigSet},
+    registry::{Registry, SharedRegistry},
+    sigset::{block_signals, set_signal_mask, SigSet},
     source::eventfd::EventFd,
     source::pidfd::{pidfd_nonblock_available, ExitStatus, PidFd},
     source::signalfd::{SigInfo, SignalFd},
     source::timerfd::{Clock, TimerFd},
     timeout::{Deadline, Timeout},
-    timer_set::{Expired, TimerHandle, TimerSet, TimerSetFull},
+    timer_set::TimerSet,
 };
 
 /// A process id, for [`PidFd::open`] (rustix's type).

@@ -199,7 +199,7 @@ impl fmt::Debug for SigSet {
 /// ```
 /// use rawepoll::{block_signals, set_signal_mask, SigSet, Signal};
 /// let old = block_signals(&SigSet::empty().with(Signal::USR2))?;
-/// assert!(rawepoll::signal_mask()?.contains(Signal::USR2));
+/// assert!(rawepoll::sigset::signal_mask()?.contains(Signal::USR2));
 /// set_signal_mask(&old)?;
 /// # Ok::<(), rawepoll::Errno>(())
 /// ```

@@ -282,7 +282,8 @@ const NONE: u32 = u32::MAX;
 ///
 /// ```
 /// use core::time::Duration;
-/// use rawepoll::{TimerHandle, TimerSet};
+/// use rawepoll::{TimerSet};
+/// use rawepoll::timer_set::TimerHandle;
 ///
 /// const IDLE: Duration = Duration::from_secs(30);
 /// struct Connection { idle: TimerHandle }

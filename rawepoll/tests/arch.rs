@@ -2,7 +2,8 @@
 //! stride, padding or byte order would show here (s390x is big-endian;
 //! x86_64 packs the struct; the rest pad it to 16 bytes).
 
-use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token, RAW_EVENT_LAYOUT};
+use rawepoll::event::RAW_EVENT_LAYOUT;
+use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
 
 /// Tokens whose eight bytes all differ, and differ between tokens.
 const TOKENS: [u64; 4] = [

@@ -1,7 +1,8 @@
 //! Busy-poll parameters (EPIOCSPARAMS / EPIOCGPARAMS, Linux 6.9): they
 //! round-trip, or the kernel answers one of the documented errnos.
 
-use rawepoll::{BusyPoll, Epoll, Errno};
+use rawepoll::epoll::BusyPoll;
+use rawepoll::{Epoll, Errno};
 
 /// `None` where the kernel (or emulator) has no busy-poll ioctls.
 fn supported(result: Result<(), Errno>) -> Option<()> {

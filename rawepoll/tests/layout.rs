@@ -2,7 +2,8 @@
 //! target the tests run on (x86_64, i686, aarch64 under qemu, ...).
 
 use core::mem::{align_of, offset_of, size_of};
-use rawepoll::{RawEvent, Token, RAW_EVENT_LAYOUT};
+use rawepoll::event::RAW_EVENT_LAYOUT;
+use rawepoll::{RawEvent, Token};
 
 #[test]
 fn layout_matches_the_kernel_for_this_architecture() {

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use rawepoll::{epoll_pwait2_available, Epoll, EventFd, Events, Interest, Timeout, Token};
+use rawepoll::epoll::epoll_pwait2_available;
+use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
 
 fn median_wait(epoll: &Epoll, timeout: Timeout) -> Duration {
     let mut events = Events::<4>::new();

@@ -4,9 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use rawepoll::{
-    disable_epoll_pwait2, epoll_pwait2_available, Epoll, EventFd, Events, Interest, Timeout, Token,
-};
+use rawepoll::epoll::{disable_epoll_pwait2, epoll_pwait2_available};
+use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
 
 #[test]
 fn forced_fallback_rounds_up_and_still_reports_events() {

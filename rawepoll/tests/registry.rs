@@ -1,9 +1,9 @@
 //! Registry: stale events for removed sources are dropped and counted,
 //! never delivered to the source that reused the slot or the fd number.
 
+use rawepoll::registry::InsertError;
 use rawepoll::{
-    AsRawFd, Epoll, Errno, EventFd, Events, InsertError, Interest, OwnedFd, Registry, Timeout,
-    Token,
+    AsRawFd, Epoll, Errno, EventFd, Events, Interest, OwnedFd, Registry, Timeout, Token,
 };
 use rustix::io::{dup, fcntl_getfd, write};
 use rustix::pipe::{pipe_with, PipeFlags};
@@ -336,7 +336,7 @@ fn every_wait_flavour_is_passed_through() {
         .unwrap();
     reg.get(t).unwrap().notify().unwrap();
     let mut events = Events::<2>::new();
-    let mask = rawepoll::signal_mask().unwrap();
+    let mask = rawepoll::sigset::signal_mask().unwrap();
     assert_eq!(reg.pwait(&mut events, Timeout::ZERO, &mask).unwrap(), 1);
     let deadline = rawepoll::Deadline::after(Timeout::from_millis(10));
     assert_eq!(reg.wait_deadline(&mut events, deadline).unwrap(), 1);

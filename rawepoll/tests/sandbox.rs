@@ -24,9 +24,10 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use rawepoll::epoll::epoll_pwait2_available;
 use rawepoll::{
-    epoll_pwait2_available, pidfd_nonblock_available, Epoll, Errno, EventFd, Events, ExitStatus,
-    Interest, PidFd, SigSet, Timeout, Token,
+    pidfd_nonblock_available, Epoll, Errno, EventFd, Events, ExitStatus, Interest, PidFd, SigSet,
+    Timeout, Token,
 };
 use syscalls::{syscall, Sysno};
 

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rawepoll::registry::{InsertError, Target};
 use rawepoll::{
-    AsFd, BorrowedFd, Errno, EventFd, Events, InsertError, Interest, SharedRegistry, Target,
-    Timeout, Token,
+    AsFd, BorrowedFd, Errno, EventFd, Events, Interest, SharedRegistry, Timeout, Token,
 };
 
 /// A source that knows the token it was registered under.

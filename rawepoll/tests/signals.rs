@@ -12,9 +12,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rawepoll::sigset::{signal_mask, unblock_signals};
 use rawepoll::{
-    block_signals, set_signal_mask, signal_mask, unblock_signals, Deadline, Epoll, Errno, EventFd,
-    Events, Interest, SigSet, Signal, SignalFd, Timeout, Token,
+    block_signals, set_signal_mask, Deadline, Epoll, Errno, EventFd, Events, Interest, SigSet,
+    Signal, SignalFd, Timeout, Token,
 };
 
 /// Signals handled by SignalFd in these tests (blocked for the whole run).

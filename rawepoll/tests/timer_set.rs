@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use rawepoll::{Clock, Epoll, Errno, Events, Timeout, TimerFd, TimerHandle, TimerSet};
+use rawepoll::timer_set::TimerHandle;
+use rawepoll::{Clock, Epoll, Errno, Events, Timeout, TimerFd, TimerSet};
 
 /// Small, so that a case fills the set and reuses slots often.
 const N: usize = 8;

@@ -24,6 +24,10 @@
 //! the source that reused its slot or fd number. It also always deletes a
 //! source from the epoll *before* giving it back to be closed.
 
+pub(crate) mod shared;
+
+pub use shared::{SharedRegistry, SlotGuard, Target};
+
 use core::fmt;
 
 use rustix::fd::AsFd;
@@ -63,7 +67,8 @@ pub(crate) struct Slot<S> {
 /// Why [`Registry::insert`] failed; the source is handed back, not lost.
 ///
 /// ```
-/// use rawepoll::{EventFd, Interest, InsertError, Registry};
+/// use rawepoll::{EventFd, Interest, Registry};
+/// use rawepoll::registry::InsertError;
 /// # fn main() -> rawepoll::Result<()> {
 /// let mut registry = Registry::<EventFd, 1>::new()?;
 /// registry.insert(EventFd::new()?, Interest::READABLE).unwrap();
@@ -143,14 +148,14 @@ impl<S, F> From<InsertError<S, F>> for std::io::Error {
 /// under a token that packs its slot and a generation.
 ///
 /// One thread: for a registry that several threads insert into, remove
-/// from and wait on at once, see [`SharedRegistry`](crate::SharedRegistry)
+/// from and wait on at once, see [`SharedRegistry`]
 /// (the same tokens and guarantee, through `&self`).
 ///
 /// No allocation: the slots are an array inside the value, so a `Registry`
 /// lives on the stack or inside another value. A large one (a
 /// `Registry<TcpStream, 65536>` is 768 KiB) belongs on the heap:
 /// [`new_boxed`](Registry::new_boxed) (std) builds it there in place, never
-/// on the stack. For a `static`, use a [`SharedRegistry`](crate::SharedRegistry),
+/// on the stack. For a `static`, use a [`SharedRegistry`],
 /// whose `new` is a `const fn`.
 ///
 /// * [`insert`](Registry::insert) registers a source and returns its token;

@@ -104,7 +104,8 @@ pub(crate) struct Free {
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use rawepoll::{EventFd, Events, Interest, SharedRegistry, Target, Timeout};
+/// use rawepoll::{EventFd, Events, Interest, SharedRegistry, Timeout};
+/// use rawepoll::registry::Target;
 ///
 /// static REGISTRY: SharedRegistry<EventFd, 1024> = SharedRegistry::new();
 ///
