@@ -68,19 +68,46 @@ impl WouldBlock for std::io::Error {
 pub struct Async<S: AsFd, const N: usize> {
     runtime: &'static Runtime<N>,
     index: usize,
+    /// A byte stream (a stream socket or a pipe): a short read there means
+    /// the source is drained. Not for datagrams and other messages, where
+    /// a short read is one whole message and more may be queued.
+    stream: bool,
     source: S,
 }
 
+/// Whether a short read on `fd` means it is drained: true for stream
+/// sockets (`getsockopt(SO_TYPE)`) and pipes/FIFOs (`fstat`), false for
+/// message-based sources (datagram and seqpacket sockets, eventfd, timerfd,
+/// signalfd, inotify…) and anything not known to be a byte stream.
+fn is_byte_stream(fd: rawepoll::BorrowedFd<'_>) -> bool {
+    match rustix::net::sockopt::socket_type(fd) {
+        Ok(kind) => kind == rustix::net::SocketType::STREAM,
+        Err(_) => rustix::fs::fstat(fd).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo
+        }),
+    }
+}
+
 impl<const N: usize> Runtime<N> {
-    /// `epoll_ctl(EPOLL_CTL_ADD)`—Registers `source` (which must be
-    /// non-blocking: see [`set_nonblocking`](rawepoll::set_nonblocking)) for
-    /// readiness in both directions, edge-triggered, and returns it wrapped
-    /// in an [`Async`].
+    /// `epoll_ctl(EPOLL_CTL_ADD)`—Makes `source` non-blocking
+    /// (`ioctl(FIONBIO)`), registers it for readiness in both directions,
+    /// edge-triggered, and returns it wrapped in an [`Async`].
+    ///
+    /// Non-blocking, because a blocking fd would stall the whole runtime
+    /// (its tasks and timers) in the `read` that finds it drained, as
+    /// async-io's `Async::new` also ensures. The flag belongs to the open
+    /// file description: a `dup` of the fd becomes non-blocking too.
+    /// Registration also learns whether the source is a byte stream (a
+    /// stream socket or a pipe: `getsockopt(SO_TYPE)`, `fstat`), which
+    /// [`read`](Async::read) needs: three system calls per registration,
+    /// none per read.
     ///
     /// # Errors
     ///
     /// * `ENOSPC`: `N` sources are registered already. The source is
     ///   dropped (closed); register fewer or use a larger `N`.
+    /// * The errors of `ioctl(FIONBIO)`: `EBADF`, `ENOTTY` (an fd that
+    ///   cannot be made non-blocking).
     /// * The errors of [`Epoll::add`](rawepoll::Epoll::add): `EEXIST` (already
     ///   in this epoll), `EPERM` (a regular file), `ENOMEM`, `ENOSPC`
     ///   (`max_user_watches`).
@@ -89,6 +116,8 @@ impl<const N: usize> Runtime<N> {
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     pub fn register<S: AsFd>(&'static self, source: S) -> Result<Async<S, N>> {
         let epoll = self.epoll()?;
+        rawepoll::set_nonblocking(source.as_fd(), true)?;
+        let stream = is_byte_stream(source.as_fd());
         let mut state = self.state.lock();
         let index = state
             .sources
@@ -111,6 +140,7 @@ impl<const N: usize> Runtime<N> {
         Ok(Async {
             runtime: self,
             index,
+            stream,
             source,
         })
     }
@@ -165,12 +195,15 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     /// `read(2)` on the source, waiting first until it is readable: the
     /// bytes read (0 at end of file).
     ///
-    /// A short read (fewer bytes than `buf` holds) drained the source, so
-    /// the runtime forgets its readiness then and there (the next call
-    /// waits for a new edge) instead of learning it from one more `read`
-    /// answering `EAGAIN`: one system call fewer per message, as tokio does.
-    /// The kernel reports every arrival of new data as a new edge, so none
-    /// is missed.
+    /// On a byte stream (a stream socket or a pipe), a short read (fewer
+    /// bytes than `buf` holds) drained the source, so the runtime forgets
+    /// its readiness then and there (the next call waits for a new edge)
+    /// instead of learning it from one more `read` answering `EAGAIN`: one
+    /// system call fewer per message, as tokio does. The kernel reports
+    /// every arrival of new data as a new edge, so none is missed. On
+    /// anything else (datagram and seqpacket sockets, eventfd, inotify…) a
+    /// short read is one whole message and more may be queued with no new
+    /// edge to come: the readiness is kept until a read answers `EAGAIN`.
     ///
     /// # Errors
     ///
@@ -184,7 +217,7 @@ impl<S: AsFd, const N: usize> Async<S, N> {
             self.readable().await;
             match rustix::io::read(&self.source, &mut *buf) {
                 Ok(n) => {
-                    if n < buf.len() && n > 0 {
+                    if self.stream && n < buf.len() && n > 0 {
                         self.clear(READ);
                     }
                     return Ok(n);
