@@ -13,6 +13,9 @@
 //!   for whole milliseconds without a mask where the architecture has it,
 //!   `epoll_pwait` with a mask, `epoll_pwait2` below a millisecond.
 //!
+//! * `signalfd_refused`: `signalfd4` answers `ENODEV`; `SignalFd::blocked`
+//!   reports it and leaves the signal mask as it was.
+//!
 //! After each fallback, a second filter *kills* the process on the call that
 //! was refused: the scenario goes on only if rawepoll remembered the answer
 //! and never makes that call again.
@@ -323,6 +326,21 @@ fn scenario_cheapest_call() {
     println!("scenario passed");
 }
 
+/// `SignalFd::blocked` changes nothing when `signalfd4` is refused: the
+/// error comes back and the mask is as before (a container profile that
+/// denies the call, or an fd limit).
+fn scenario_signalfd_refused() {
+    if !install_or_skip(&[(Sysno::signalfd4, None, Action::Errno(Errno::NODEV))]) {
+        return;
+    }
+    let before = rawepoll::sigset::signal_mask().unwrap();
+    let set = SigSet::empty().with(rawepoll::Signal::ALARM);
+    assert!(!before.contains(rawepoll::Signal::ALARM));
+    assert_eq!(rawepoll::SignalFd::blocked(&set).err(), Some(Errno::NODEV));
+    assert_eq!(rawepoll::sigset::signal_mask().unwrap(), before);
+    println!("scenario passed");
+}
+
 /// Runs `name` in a fresh child process (fresh process-wide state, filters
 /// that die with it) and checks that it passed.
 fn run_in_child(name: &str, scenario: fn()) {
@@ -377,4 +395,9 @@ fn container() {
 #[test]
 fn cheapest_call() {
     run_in_child("cheapest_call", scenario_cheapest_call);
+}
+
+#[test]
+fn signalfd_refused() {
+    run_in_child("signalfd_refused", scenario_signalfd_refused);
 }

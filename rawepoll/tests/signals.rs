@@ -271,6 +271,23 @@ fn signalfd_gives_no_name_to_a_realtime_signal() {
     assert_eq!(sfd.read().unwrap(), None);
 }
 
+/// `SignalFd::blocked` blocks its set before it makes the fd: SIGALRM
+/// (default action: terminate), not blocked before, is read from the fd
+/// and the process lives; the old mask comes back unchanged.
+fn signalfd_blocked_blocks_its_set_first() {
+    let before = signal_mask().unwrap();
+    assert!(!before.contains(Signal::ALARM));
+    let set = SigSet::empty().with(Signal::ALARM);
+    let (sfd, old) = SignalFd::blocked(&set).unwrap();
+    assert_eq!(old, before);
+    assert!(signal_mask().unwrap().contains(Signal::ALARM));
+    tgkill(tid(), libc::SIGALRM);
+    let info = sfd.read().unwrap().expect("SIGALRM is pending in the fd");
+    assert_eq!(info.signal(), libc::SIGALRM);
+    set_signal_mask(&old).unwrap();
+    assert_eq!(signal_mask().unwrap(), before);
+}
+
 fn main() -> ExitCode {
     // Before any thread: block the signalfd's signals for the whole process.
     let mut blocked = FD_SIGNALS;
@@ -278,7 +295,11 @@ fn main() -> ExitCode {
     block_signals(&blocked).unwrap();
     install_usr2_handler();
 
-    let tests: [(&str, fn()); 7] = [
+    let tests: [(&str, fn()); 8] = [
+        (
+            "signalfd_blocked_blocks_its_set_first",
+            signalfd_blocked_blocks_its_set_first,
+        ),
         (
             "signalfd_gives_no_name_to_a_realtime_signal",
             signalfd_gives_no_name_to_a_realtime_signal,

@@ -58,7 +58,10 @@ owned_fd_traits!(
 
 impl SignalFd {
     /// `signalfd4(-1, set, 8, SFD_CLOEXEC | SFD_NONBLOCK)`—Creates a signalfd
-    /// for the signals in `set` (which should be blocked).
+    /// for the signals in `set`, which must be blocked already (see
+    /// [`blocked`](SignalFd::blocked), which does both): a signal that is
+    /// not blocked is delivered the usual way, never reaches the fd, and by
+    /// default ends the process.
     ///
     /// Made through rawepoll's one raw-syscall module (rustix has no
     /// signalfd).
@@ -89,6 +92,54 @@ impl SignalFd {
         Ok(SignalFd {
             fd: sys::signalfd4(set)?,
         })
+    }
+
+    /// `rt_sigprocmask(SIG_BLOCK, set, &old)`, then `signalfd4(-1, set, 8,
+    /// SFD_CLOEXEC | SFD_NONBLOCK)`—Blocks the signals in `set` for the
+    /// calling thread and creates a signalfd for them; returns it with the
+    /// thread's previous mask (to restore, or to hand to a child before
+    /// `execve`).
+    ///
+    /// The constructor that cannot fall into the signalfd trap: with
+    /// [`new`](SignalFd::new) on a set that is not blocked, the signals are
+    /// delivered the usual way and never reach the fd, and the default
+    /// action of most of them ends the process. Call it before any other
+    /// thread is spawned (threads inherit the mask when they are created;
+    /// one made earlier can still take a process-directed signal).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](SignalFd::new); on an error the mask is put back as it
+    /// was, so nothing changed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{set_signal_mask, SigSet, Signal, SignalFd};
+    /// let set = SigSet::empty().with(Signal::ALARM);
+    /// let (signals, old_mask) = SignalFd::blocked(&set)?;
+    /// assert!(!old_mask.contains(Signal::ALARM));
+    /// // Default action: terminate. Blocked, it waits in the fd instead.
+    /// rustix::process::kill_process(rustix::process::getpid(), Signal::ALARM)?;
+    /// assert_eq!(signals.read()?.map(|i| i.signal()), Some(Signal::ALARM.as_raw()));
+    /// set_signal_mask(&old_mask)?;
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    ///
+    /// # References
+    ///  - [signalfd(2)](https://man7.org/linux/man-pages/man2/signalfd.2.html)
+    ///  - [sigprocmask(2)](https://man7.org/linux/man-pages/man2/sigprocmask.2.html)
+    #[inline]
+    pub fn blocked(set: &SigSet) -> Result<(SignalFd, SigSet)> {
+        let old = crate::block_signals(set)?;
+        match SignalFd::new(set) {
+            Ok(signals) => Ok((signals, old)),
+            Err(e) => {
+                // Nothing may change on an error: the mask goes back.
+                let _ = crate::set_signal_mask(&old);
+                Err(e)
+            }
+        }
     }
 
     /// `read(fd, &mut signalfd_siginfo, 128)`—Takes one pending signal, or
