@@ -379,3 +379,54 @@ fn a_registry_of_65536_is_built_on_the_heap_from_a_256_kib_stack() {
         .join()
         .unwrap();
 }
+
+/// One rule for events under your own tokens in both registries'
+/// `dispatch`: skipped, not counted as stale (a registry token whose
+/// source is gone is). Registry::dispatch used to count them (1) where
+/// SharedRegistry::dispatch did not (0).
+#[test]
+fn both_registries_skip_foreign_tokens_without_counting_them_stale() {
+    use rawepoll::SharedRegistry;
+
+    const MINE: Token = Token(7);
+    let mut registry = Registry::<EventFd, 4>::new().unwrap();
+    let shared = SharedRegistry::<EventFd, 4>::new();
+    let (own, own_shared) = (EventFd::new().unwrap(), EventFd::new().unwrap());
+    registry
+        .epoll()
+        .add(&own, MINE, Interest::READABLE)
+        .unwrap();
+    shared
+        .epoll()
+        .unwrap()
+        .add(&own_shared, MINE, Interest::READABLE)
+        .unwrap();
+    own.notify().unwrap();
+    own_shared.notify().unwrap();
+    // And a registry token whose source is gone: stale in both.
+    let gone = registry
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .map_err(|e| e.errno())
+        .unwrap();
+    let gone_shared = shared
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .map_err(|e| e.errno())
+        .unwrap();
+    registry.get(gone).unwrap().notify().unwrap();
+    shared.lock(gone_shared).unwrap().notify().unwrap();
+
+    let mut events = Events::<8>::new();
+    registry.wait(&mut events, Timeout::ZERO).unwrap();
+    assert_eq!(events.len(), 2);
+    let fd = registry.remove(gone).unwrap(); // kept open: its event is in the batch
+    let handled = registry.dispatch(&events, |_, _, _| panic!("nothing live to handle"));
+    assert_eq!((handled, registry.stale_events()), (0, 1));
+    drop(fd);
+
+    shared.wait(&mut events, Timeout::ZERO).unwrap();
+    assert_eq!(events.len(), 2);
+    let fd = shared.remove(gone_shared).unwrap();
+    let handled = shared.dispatch(&events, |_, _| panic!("nothing live to handle"));
+    assert_eq!((handled, shared.stale_events()), (0, 1));
+    drop(fd);
+}

@@ -639,8 +639,14 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     }
 
     /// Hands each event of `events` to `handler` with the registry and the
-    /// event's token, if the token still names a live source; drops (and
-    /// counts) the others.
+    /// event's token, if the token still names a live source. An event
+    /// under a token of the registry's range whose source is gone is
+    /// dropped and counted ([`stale_events`](Registry::stale_events)); one
+    /// under a token of your own (below [`Token::REGISTRY_BIT`]: an fd you
+    /// added to [`epoll`](Registry::epoll) yourself) is skipped, not
+    /// counted: it is not stale, only not the registry's
+    /// ([`try_dispatch`](Registry::try_dispatch) hands those through).
+    /// [`SharedRegistry::dispatch`] follows the same rule.
     ///
     /// Liveness is checked for each event just before its handler runs, so
     /// a handler that removes a source makes the rest of the batch's events
@@ -653,10 +659,11 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     ) -> usize {
         let mut delivered = 0;
         for event in events {
-            if self.contains(event.token()) {
-                handler(self, event.token(), event);
+            let token = event.token();
+            if self.contains(token) {
+                handler(self, token, event);
                 delivered += 1;
-            } else {
+            } else if token.is_registry() {
                 self.stale += 1;
             }
         }

@@ -481,8 +481,9 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     }
 
     /// Hands each event for a live source to `handler` with its guard;
-    /// drops (and counts) stale ones and ignores foreign ones. Returns how
-    /// many events were handled.
+    /// drops (and counts) stale ones and skips foreign ones (tokens below
+    /// [`Token::REGISTRY_BIT`], not counted), as [`Registry::dispatch`]
+    /// does. Returns how many events were handled.
     #[inline]
     pub fn dispatch<const M: usize>(
         &self,
