@@ -315,3 +315,41 @@ fn concurrent_insert_remove_and_wait_never_misdeliver() {
     drop(reg);
     assert_eq!(STRESS_ALIVE.load(Ordering::Relaxed), 0, "sources leaked");
 }
+
+/// Walking a SharedRegistry at shutdown: every live source once, with its
+/// token, in slot order; removing through the guards empties it, and the
+/// removed sources no longer report events.
+#[test]
+fn iter_walks_every_live_source_once_and_can_empty_the_registry() {
+    let registry = SharedRegistry::<EventFd, 8>::new();
+    let tokens: Vec<Token> = (0..5)
+        .map(|_| {
+            registry
+                .insert(EventFd::new().unwrap(), Interest::READABLE)
+                .map_err(|e| e.errno())
+                .unwrap()
+        })
+        .collect();
+    drop(registry.remove(tokens[1]).unwrap());
+    drop(registry.remove(tokens[3]).unwrap());
+    let seen: Vec<Token> = registry.iter().map(|guard| guard.token()).collect();
+    assert_eq!(seen, [tokens[0], tokens[2], tokens[4]]);
+
+    // Keep dups of the sources to see that they left the epoll.
+    let dups: Vec<rustix::fd::OwnedFd> = registry
+        .iter()
+        .map(|guard| rustix::io::dup(&*guard).unwrap())
+        .collect();
+    let mut removed = 0;
+    for guard in registry.iter() {
+        drop(guard.remove());
+        removed += 1;
+    }
+    assert_eq!((removed, registry.len()), (3, 0));
+    assert_eq!(registry.iter().count(), 0);
+    for dup in &dups {
+        rustix::io::write(dup, &1u64.to_ne_bytes()).unwrap();
+    }
+    let mut events = Events::<8>::new();
+    assert_eq!(registry.wait(&mut events, Timeout::ZERO), Ok(0));
+}

@@ -381,6 +381,48 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
         self.lock(token).map(SlotGuard::remove)
     }
 
+    /// Every live source, each with its lock held while its guard lives, in
+    /// slot order: for a walk at shutdown (log, flush, remove), as
+    /// [`Registry::iter`] is for one thread.
+    ///
+    /// Each slot is locked as the iterator reaches it and stays locked
+    /// until that guard is dropped, so drop each guard before taking the
+    /// next (a `for` loop does) and never call `lock` on a token from
+    /// inside the loop. Sources inserted or removed by other threads during
+    /// the walk may or may not be seen; none is seen twice.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{EventFd, Interest, SharedRegistry};
+    /// let registry = SharedRegistry::<EventFd, 8>::new();
+    /// for _ in 0..3 {
+    ///     registry.insert(EventFd::new()?, Interest::READABLE).map_err(|e| e.errno())?;
+    /// }
+    /// // Shutdown: remove every source (each deleted from the epoll, then closed).
+    /// for guard in registry.iter() {
+    ///     drop(guard.remove());
+    /// }
+    /// assert_eq!(registry.len(), 0);
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = SlotGuard<'_, S, N>> + '_ {
+        let used = self.free.lock().unused as usize;
+        self.slots[..used]
+            .iter()
+            .enumerate()
+            .filter_map(move |(index, slot)| {
+                let inner = slot.inner.lock();
+                inner.source.as_ref()?;
+                Some(SlotGuard {
+                    registry: self,
+                    index,
+                    token: Token::from_parts(index as u32, inner.generation),
+                    inner,
+                })
+            })
+    }
+
     /// [`Epoll::wait`] on the registry's epoll, holding no lock.
     ///
     /// # Errors
