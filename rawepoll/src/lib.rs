@@ -190,7 +190,7 @@ pub use crate::{
     registry::{Registry, SharedRegistry},
     sigset::{block_signals, set_signal_mask, SigSet},
     source::eventfd::EventFd,
-    source::pidfd::{pidfd_nonblock_available, ExitStatus, PidFd},
+    source::pidfd::{pidfd_nonblock_available, reap_any, ExitStatus, PidFd},
     source::signalfd::{SigInfo, SignalFd},
     source::timerfd::{Clock, TimerFd},
     timeout::{Deadline, Timeout},

@@ -165,7 +165,11 @@ impl PidFd {
     /// table from pid to child: the pidfd is the child.
     ///
     /// Call it when the pidfd is readable. The process must be a child of
-    /// the caller; once reaped, a second call answers `ECHILD`.
+    /// the caller; once reaped, a second call answers `ECHILD`. The pidfd
+    /// stays readable after the exit (level-triggered: every wait reports
+    /// it again), so delete it from the epoll or drop it once this returns
+    /// the status. A [`reap_any`] loop (a supervisor's or a subreaper's)
+    /// takes the status first: then this answers `ECHILD`.
     ///
     /// # Errors
     ///
@@ -195,20 +199,66 @@ impl PidFd {
     #[doc(alias = "P_PIDFD")]
     pub fn try_wait(&self) -> Result<Option<ExitStatus>> {
         let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG;
-        let Some(status) = waitid(WaitId::PidFd(self.fd.as_fd()), options)? else {
-            return Ok(None);
-        };
-        if let Some(code) = status.exit_status() {
-            return Ok(Some(ExitStatus::Exited(code)));
+        match waitid(WaitId::PidFd(self.fd.as_fd()), options)? {
+            Some(status) => ExitStatus::of(&status).map(Some),
+            None => Ok(None),
         }
-        match status.terminating_signal() {
-            Some(signal) => Ok(Some(ExitStatus::Signaled {
-                signal,
-                core_dumped: status.dumped(),
-            })),
-            // WEXITED reports only exits and deaths by a signal.
-            None => Err(Errno::IO),
-        }
+    }
+}
+
+/// `wait4(-1, &status, WNOHANG, NULL)`—Reaps one child that has exited,
+/// whichever it is, and returns its pid and how it ended; `None` when no
+/// child has exited yet, or when there is no child at all (the kernel's
+/// `ECHILD`, which here is not an error).
+///
+/// The loop of a supervisor or a subreaper: standard signals coalesce, so
+/// on each `SIGCHLD` (from a [`SignalFd`](crate::SignalFd)) call it until
+/// it answers `None`. A process that is a child subreaper
+/// (`PR_SET_CHILD_SUBREAPER`) or PID 1 also gets the orphans of its
+/// descendants: this reaps them too, whoever their parent was, so none is
+/// left a zombie. (`rustix::process::waitpid(None, …)` is `wait4(0)`, the
+/// caller's own process group only, and leaves reparented orphans behind.)
+///
+/// It takes the status of every child, including those you hold a
+/// [`PidFd`] for: afterwards that `PidFd`'s [`try_wait`](PidFd::try_wait)
+/// answers `ECHILD`. In a program that reaps this way, match the pid it
+/// returns against your children instead of calling `try_wait`. A `PidFd`
+/// stays readable once its process has exited (level-triggered, until it
+/// is closed or deleted from the epoll), so delete or drop it when its
+/// child is reaped, by either means.
+///
+/// # Errors
+///
+/// None in practice: `ECHILD` is `Ok(None)`, and `EINVAL` cannot happen
+/// with this flag.
+///
+/// # Example
+///
+/// ```
+/// use rawepoll::{reap_any, ExitStatus};
+/// let child = std::process::Command::new("sh").args(["-c", "exit 5"]).spawn().unwrap();
+/// let (pid, status) = loop {
+///     if let Some(reaped) = reap_any()? { break reaped; }
+///     std::thread::sleep(std::time::Duration::from_millis(1)); // or wait for SIGCHLD
+/// };
+/// assert_eq!(pid.as_raw_nonzero().get() as u32, child.id());
+/// assert_eq!(status, ExitStatus::Exited(5));
+/// # Ok::<(), rawepoll::Errno>(())
+/// ```
+///
+/// # References
+///  - [wait4(2)](https://man7.org/linux/man-pages/man2/wait4.2.html)
+///  - [PR_SET_CHILD_SUBREAPER](https://man7.org/linux/man-pages/man2/PR_SET_CHILD_SUBREAPER.2const.html)
+#[inline]
+#[doc(alias = "wait4")]
+#[doc(alias = "waitpid")]
+pub fn reap_any() -> Result<Option<(Pid, ExitStatus)>> {
+    // Without WUNTRACED or WCONTINUED, only exits and deaths by a signal
+    // are reported.
+    match rustix::process::wait(rustix::process::WaitOptions::NOHANG) {
+        Ok(Some((pid, status))) => Ok(Some((pid, ExitStatus::of_wait_status(status)?))),
+        Ok(None) | Err(Errno::CHILD) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -238,6 +288,41 @@ pub enum ExitStatus {
         /// Whether it dumped core.
         core_dumped: bool,
     },
+}
+
+impl ExitStatus {
+    /// How a child that `waitid(WEXITED)` reported ended.
+    fn of(status: &rustix::process::WaitIdStatus) -> Result<ExitStatus> {
+        if let Some(code) = status.exit_status() {
+            return Ok(ExitStatus::Exited(code));
+        }
+        match status.terminating_signal() {
+            Some(signal) => Ok(ExitStatus::Signaled {
+                signal,
+                core_dumped: status.dumped(),
+            }),
+            // WEXITED reports only exits and deaths by a signal.
+            None => Err(Errno::IO),
+        }
+    }
+
+    /// How a child that `wait4` reported ended.
+    fn of_wait_status(status: rustix::process::WaitStatus) -> Result<ExitStatus> {
+        /// `WCOREDUMP`: the bit of a wait status saying a core was dumped.
+        const CORE_DUMPED: i32 = 0x80;
+        if let Some(code) = status.exit_status() {
+            return Ok(ExitStatus::Exited(code));
+        }
+        match status.terminating_signal() {
+            Some(signal) => Ok(ExitStatus::Signaled {
+                signal,
+                core_dumped: status.as_raw() & CORE_DUMPED != 0,
+            }),
+            // Without WUNTRACED or WCONTINUED, only exits and deaths by a
+            // signal are reported.
+            None => Err(Errno::IO),
+        }
+    }
 }
 
 /// What rawepoll has learned about `PIDFD_NONBLOCK` (Linux 5.10): `None`
