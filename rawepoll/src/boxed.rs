@@ -5,7 +5,7 @@
 //! constructor writes every field once through raw field pointers, then
 //! takes the value as initialized.
 
-use core::sync::atomic::AtomicUsize;
+use core::sync::atomic::{AtomicU32, AtomicUsize};
 use std::boxed::Box;
 
 use rustix::fd::AsFd;
@@ -58,6 +58,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             core::ptr::addr_of_mut!((*p).free_head).write(NO_SLOT);
             core::ptr::addr_of_mut!((*p).len).write(0);
             core::ptr::addr_of_mut!((*p).stale).write(0);
+            core::ptr::addr_of_mut!((*p).owner).write(crate::registry::current_process());
             core::ptr::addr_of_mut!((*p).epoll).write(epoll);
             let slots = core::ptr::addr_of_mut!((*p).slots).cast::<Slot<S>>();
             for i in 0..N {
@@ -94,6 +95,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
             }));
             core::ptr::addr_of_mut!((*p).len).write(AtomicUsize::new(0));
             core::ptr::addr_of_mut!((*p).stale).write(AtomicUsize::new(0));
+            core::ptr::addr_of_mut!((*p).owner).write(AtomicU32::new(0));
             let slots = core::ptr::addr_of_mut!((*p).slots).cast::<SharedSlot<S>>();
             for i in 0..N {
                 slots.add(i).write(SharedSlot::vacant());

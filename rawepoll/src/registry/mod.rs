@@ -47,6 +47,15 @@ pub(crate) const NO_SLOT: u32 = u32::MAX;
 /// token is one 32-bit compare.
 pub(crate) const FIRST_GENERATION: u32 = (Token::REGISTRY_BIT >> 32) as u32;
 
+/// The calling process's id (`getpid`), as registries record the process
+/// whose epoll registrations they manage: a copy made by `fork` must not
+/// delete them (the epoll's open file, and so its registrations, are
+/// shared with the parent).
+#[inline]
+pub(crate) fn current_process() -> u32 {
+    rustix::process::getpid().as_raw_nonzero().get() as u32
+}
+
 /// The next generation: 31 bits that wrap, the top bit kept.
 #[inline]
 pub(crate) const fn next_generation(generation: u32) -> u32 {
@@ -208,6 +217,11 @@ pub struct Registry<S: AsFd, const N: usize> {
     pub(crate) free_head: u32,
     pub(crate) len: usize,
     pub(crate) stale: u64,
+    /// The process that registers the sources (0 until the first insert
+    /// of a registry made by `with_epoll`, a `const fn`): in any other, a
+    /// child made by `fork`, `remove` does not delete from the shared
+    /// epoll.
+    pub(crate) owner: u32,
     pub(crate) epoll: Epoll,
     pub(crate) slots: [Slot<S>; N],
 }
@@ -234,7 +248,9 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// As [`Epoll::new`].
     #[inline]
     pub fn new() -> Result<Self> {
-        Ok(Self::with_epoll(Epoll::new()?))
+        let mut registry = Self::with_epoll(Epoll::new()?);
+        registry.owner = current_process();
+        Ok(registry)
     }
 
     /// A registry that registers its sources in `epoll` (which should have
@@ -250,6 +266,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             free_head: NO_SLOT,
             len: 0,
             stale: 0,
+            owner: 0,
             epoll,
             slots: [const { Slot::vacant() }; N],
         }
@@ -377,6 +394,9 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         };
         let token = Token::from_parts(index, generation);
         let source = make(token);
+        if self.owner == 0 {
+            self.owner = current_process();
+        }
         if let Err(e) = self.epoll.add(&source, token, interest) {
             return Err(InsertError::Errno(e, source));
         }
@@ -418,6 +438,18 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// closing it cannot leave a registration behind, even if its file
     /// lives on through a `dup`. Every token issued for the slot goes stale.
     ///
+    /// # After `fork`
+    ///
+    /// A child made by `fork` has a copy of the registry, but shares the
+    /// epoll's open file, and so every registration, with its parent: a
+    /// `DEL` made by the child would silently unregister the parent's
+    /// source (the parent would still list it and get no more events). So
+    /// in any process other than the one that registered the sources, the
+    /// registry forgets the source without deleting it from the epoll: the
+    /// child gets its copy of the fd back to close, the parent keeps its
+    /// registration. (One `getpid` per `remove` tells the two apart.) A
+    /// child that wants an event loop of its own makes a new registry.
+    ///
     /// # Why `epoll_ctl(DEL)`'s error is not returned
     ///
     /// The source was added successfully and the registry still owns it,
@@ -451,8 +483,11 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         match entry {
             Entry::Occupied(source) => {
                 // ENOENT if someone deleted it behind our back through
-                // `epoll()`: then there is nothing left to delete.
-                let _ = self.epoll.delete(&source);
+                // `epoll()`: then there is nothing left to delete. Not in a
+                // child made by fork: the registration is its parent's.
+                if self.owner == current_process() {
+                    let _ = self.epoll.delete(&source);
+                }
                 Some(source)
             }
             Entry::Vacant(_) => None, // unreachable: live_index checked it

@@ -12,7 +12,7 @@ use rustix_futex_sync::{Mutex as Lock, MutexGuard as LockGuard, OnceLock as Once
 use crate::epoll::Epoll;
 use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
-use crate::registry::{next_generation, InsertError, FIRST_GENERATION};
+use crate::registry::{current_process, next_generation, InsertError, FIRST_GENERATION};
 use crate::sigset::SigSet;
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
@@ -148,6 +148,10 @@ pub struct SharedRegistry<S, const N: usize> {
     pub(crate) free: Lock<Free>,
     pub(crate) len: AtomicUsize,
     pub(crate) stale: AtomicUsize,
+    /// The process that made the epoll (0 before it is made): in any other,
+    /// a child made by `fork`, `remove` does not delete from the shared
+    /// epoll (see [`Registry::remove`](crate::Registry::remove)).
+    pub(crate) owner: AtomicU32,
     pub(crate) slots: [Slot<S>; N],
 }
 
@@ -172,7 +176,9 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     #[inline]
     #[must_use]
     pub fn with_epoll(epoll: Epoll) -> Self {
-        Self::with_once(Once::from(epoll))
+        let registry = Self::with_once(Once::from(epoll));
+        registry.owner.store(current_process(), Ordering::Relaxed);
+        registry
     }
 
     /// The one constructor: empty slots around `epoll`, made or not.
@@ -187,6 +193,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
             }),
             len: AtomicUsize::new(0),
             stale: AtomicUsize::new(0),
+            owner: AtomicU32::new(0),
             slots: [const { Slot::vacant() }; N],
         }
     }
@@ -199,7 +206,11 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     /// (`EMFILE`, `ENFILE`, `ENOMEM`); the next call tries again.
     #[inline]
     pub fn epoll(&self) -> Result<&Epoll> {
-        self.epoll.get_or_try_init(Epoll::new)
+        self.epoll.get_or_try_init(|| {
+            let epoll = Epoll::new()?;
+            self.owner.store(current_process(), Ordering::Relaxed);
+            Ok(epoll)
+        })
     }
 
     /// How many sources are registered.
@@ -375,7 +386,9 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     /// slot goes stale, for every thread: an event for it still in another
     /// thread's buffer is dropped there. See
     /// [`Registry::remove`](crate::Registry::remove) for why `DEL`'s error
-    /// is not returned.
+    /// is not returned, and for what happens in a child made by `fork`
+    /// (the source is forgotten, the parent's registration is not
+    /// deleted).
     #[inline]
     pub fn remove(&self, token: Token) -> Option<S> {
         self.lock(token).map(SlotGuard::remove)
@@ -635,8 +648,11 @@ impl<S: AsFd, const N: usize> SlotGuard<'_, S, N> {
         self.inner.generation = next_generation(self.inner.generation);
         if let Some(epoll) = self.registry.epoll.get() {
             // See Registry::remove: ENOENT/EBADF leave nothing registered
-            // under a live token.
-            let _ = epoll.delete(&source);
+            // under a live token; and in a child made by fork the
+            // registration is the parent's, not to be deleted.
+            if self.registry.owner.load(Ordering::Relaxed) == current_process() {
+                let _ = epoll.delete(&source);
+            }
         }
         let (registry, index) = (self.registry, self.index);
         drop(self);
