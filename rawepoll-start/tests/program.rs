@@ -5,8 +5,9 @@
 //! functions copy, move and fill correctly, the exit status is what `main`
 //! returned, and a panic prints `panicked` and exits 101.
 //!
-//! Skipped, loudly, where the program cannot be built: not on an x86_64
-//! Linux host, or without the musl target or a C compiler to link.
+//! The musl target is added with rustup if it is missing. Skipped, loudly,
+//! where the program cannot be built: not on an x86_64 Linux host, with no
+//! musl target and no rustup to add it, or without a C compiler to link.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
