@@ -101,6 +101,35 @@ rustflags = [
 ]
 "#;
 
+/// Whether the musl target is there, added with rustup if it was missing
+/// (once for both tests, which run at once).
+fn musl_target_installed() -> bool {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        let Ok(sysroot) = Command::new("rustc").args(["--print", "sysroot"]).output() else {
+            return false;
+        };
+        let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
+        if Path::new(&sysroot)
+            .join("lib/rustlib/x86_64-unknown-linux-musl")
+            .exists()
+        {
+            return true;
+        }
+        // A fresh rustup install: add the target, as the README promises.
+        let added = Command::new("rustup")
+            .args(["target", "add", "x86_64-unknown-linux-musl"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !added {
+            println!(
+                "SKIPPED: no x86_64-unknown-linux-musl target, and `rustup target add` failed"
+            );
+        }
+        added
+    })
+}
+
 /// Builds the fixture (debug and release: the memory functions are called
 /// in both), or says why it cannot be built here.
 fn build(profile: &str) -> Option<PathBuf> {
@@ -108,16 +137,7 @@ fn build(profile: &str) -> Option<PathBuf> {
         println!("SKIPPED: the fixture is built for x86_64 Linux");
         return None;
     }
-    let sysroot = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()?;
-    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
-    if !Path::new(&sysroot)
-        .join("lib/rustlib/x86_64-unknown-linux-musl")
-        .exists()
-    {
-        println!("SKIPPED: no x86_64-unknown-linux-musl target (rustup target add x86_64-unknown-linux-musl)");
+    if !musl_target_installed() {
         return None;
     }
     if Command::new("cc").arg("--version").output().is_err() {
