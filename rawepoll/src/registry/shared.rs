@@ -74,7 +74,14 @@ pub(crate) struct Free {
 ///   exchange when free, a sleep when another thread holds it). Two
 ///   sources never contend, except that neighbouring slots share a cache
 ///   line. Hold one guard at a time: two threads that each hold one source
-///   and ask for the other's deadlock.
+///   and ask for the other's deadlock. And while a thread holds a guard
+///   (inside a [`dispatch`](SharedRegistry::dispatch) handler, say), it
+///   must act on that source through the guard
+///   ([`rearm`](SlotGuard::rearm), [`remove`](SlotGuard::remove), deref),
+///   never through the registry's methods that take its token (`modify`,
+///   `remove`, `contains`, `lock`): they wait for the lock the thread
+///   itself holds, for ever. The lock cannot tell its owner without a
+///   thread id, which costs a system call per lock in a `no_std` program.
 /// * **Insert and remove** also take the free list's lock, for a few
 ///   instructions and no system call: the one lock every thread shares. A
 ///   server accepting hundreds of thousands of connections a second on
