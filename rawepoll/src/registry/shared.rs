@@ -403,7 +403,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
 
     /// Every live source, each with its lock held while its guard lives, in
     /// slot order: for a walk at shutdown (log, flush, remove), as
-    /// [`Registry::iter`] is for one thread.
+    /// [`Registry::iter`](crate::Registry::iter) is for one thread.
     ///
     /// Each slot is locked as the iterator reaches it and stays locked
     /// until that guard is dropped, so drop each guard before taking the
@@ -544,7 +544,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
 
     /// Hands each event for a live source to `handler` with its guard;
     /// drops (and counts) stale ones and skips foreign ones (tokens below
-    /// [`Token::REGISTRY_BIT`], not counted), as [`Registry::dispatch`]
+    /// [`Token::REGISTRY_BIT`], not counted), as [`Registry::dispatch`](crate::Registry::dispatch)
     /// does. Returns how many events were handled.
     #[inline]
     pub fn dispatch<const M: usize>(
