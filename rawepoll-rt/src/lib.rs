@@ -89,6 +89,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod combine;
 mod io;
 mod raw;
 mod time;
@@ -109,6 +110,7 @@ use rawepoll::{Epoll, Result};
 use rawepoll::{Interest, Token};
 use rustix_futex_sync::Mutex as Lock;
 
+pub use combine::{join, select, Either};
 pub use io::{Async, Readiness, WouldBlock};
 pub use raw::tasks::{Run, TaskSet, TaskSetFull};
 pub use time::Sleep;

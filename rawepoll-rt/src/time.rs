@@ -101,6 +101,42 @@ impl<const N: usize> Sleep<N> {
     pub fn deadline(&self) -> Duration {
         self.deadline
     }
+
+    /// Moves the deadline to `deadline` (on the clock of
+    /// [`Runtime::now`]), earlier or later, as tokio's `Sleep::reset` and
+    /// async-io's `Timer::set_at` do: an idle timeout pushed back on each
+    /// message, without a new future. The timer already set in the
+    /// runtime is moved in place (postponing is O(1)); a `Sleep` that has
+    /// completed sleeps again when polled, until the new deadline.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// static RT: rawepoll_rt::Runtime<4> = rawepoll_rt::Runtime::new();
+    /// let start = Instant::now();
+    /// RT.block_on(async {
+    ///     let mut idle = RT.sleep(Duration::from_secs(60));
+    ///     idle.reset(RT.now() + Duration::from_millis(5)); // sooner
+    ///     idle.await
+    /// })??;
+    /// assert!(start.elapsed() < Duration::from_secs(5));
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
+    pub fn reset(&mut self, deadline: Duration) {
+        self.deadline = deadline;
+        if let Some(handle) = self.handle {
+            if !self.runtime.state.lock().timers.reset_at(handle, deadline) {
+                // The timer fired and was taken: the next poll sets it again.
+                self.handle = None;
+            }
+        }
+    }
+
+    /// [`reset`](Self::reset) to `delay` from now.
+    pub fn reset_after(&mut self, delay: Duration) {
+        self.reset(self.runtime.now().saturating_add(delay));
+    }
 }
 
 impl<const N: usize> Future for Sleep<N> {
