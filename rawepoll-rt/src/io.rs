@@ -6,6 +6,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use rawepoll::registry::InsertError;
 use rawepoll::{AsFd, Errno, Interest, Result, Token};
 
 use crate::{Runtime, SourceSlot, READ, READ_CLOSED, WRITE, WRITE_CLOSED};
@@ -104,33 +105,47 @@ impl<const N: usize> Runtime<N> {
     ///
     /// # Errors
     ///
-    /// * `ENOSPC`: `N` sources are registered already. The source is
-    ///   dropped (closed); register fewer or use a larger `N`.
-    /// * The errors of `ioctl(FIONBIO)`: `EBADF`, `ENOTTY` (an fd that
-    ///   cannot be made non-blocking).
-    /// * The errors of [`Epoll::add`](rawepoll::Epoll::add): `EEXIST` (already
-    ///   in this epoll), `EPERM` (a regular file), `ENOMEM`, `ENOSPC`
-    ///   (`max_user_watches`).
+    /// The source is handed back in the error, untouched but for the
+    /// non-blocking flag, as [`Registry::insert`](rawepoll::Registry::insert)
+    /// does (`?` turns it into its errno, or an `io::Error` with `std`, and
+    /// closes it):
+    ///
+    /// * [`InsertError::Full`] (`ENOSPC`): `N` sources are registered
+    ///   already; register fewer or use a larger `N`.
+    /// * [`InsertError::Errno`] with the errors of `ioctl(FIONBIO)`
+    ///   (`EBADF`, `ENOTTY`: an fd that cannot be made non-blocking),
+    ///   of [`Epoll::add`](rawepoll::Epoll::add) (`EEXIST`: already in this
+    ///   epoll; `EPERM`: a regular file; `ENOMEM`; `ENOSPC`:
+    ///   `max_user_watches`), and of `epoll_create1` when the runtime's
+    ///   epoll is made now.
     ///
     /// # References
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
-    pub fn register<S: AsFd>(&'static self, source: S) -> Result<Async<S, N>> {
-        let epoll = self.epoll()?;
-        rawepoll::set_nonblocking(source.as_fd(), true)?;
+    pub fn register<S: AsFd>(
+        &'static self,
+        source: S,
+    ) -> core::result::Result<Async<S, N>, InsertError<S>> {
+        let epoll = match self.epoll() {
+            Ok(epoll) => epoll,
+            Err(e) => return Err(InsertError::Errno(e, source)),
+        };
+        if let Err(e) = rawepoll::set_nonblocking(source.as_fd(), true) {
+            return Err(InsertError::Errno(e, source));
+        }
         let stream = is_byte_stream(source.as_fd());
         let mut state = self.state.lock();
-        let index = state
-            .sources
-            .iter()
-            .position(|s| !s.in_use())
-            .ok_or(Errno::NOSPC)?;
+        let Some(index) = state.sources.iter().position(|s| !s.in_use()) else {
+            return Err(InsertError::Full(source));
+        };
         let slot = &mut state.sources[index];
         let generation = slot.generation.wrapping_add(1) | 1;
-        epoll.add(
+        if let Err(e) = epoll.add(
             &source,
             Token::from_parts(index as u32, generation),
             Interest::READABLE | Interest::WRITABLE | Interest::READ_CLOSED | Interest::EDGE,
-        )?;
+        ) {
+            return Err(InsertError::Errno(e, source));
+        }
         *slot = SourceSlot {
             generation,
             ready: 0,

@@ -159,3 +159,26 @@ fn a_blocking_fd_is_made_non_blocking_and_cannot_freeze_the_runtime() {
     });
     assert_eq!(outcome.unwrap().unwrap(), (2, Err(Errno::TIMEDOUT)));
 }
+
+#[test]
+fn a_full_runtime_hands_the_source_back() {
+    use rawepoll::registry::InsertError;
+
+    static RT: Runtime<1> = Runtime::new();
+    let (a, b) = UnixStream::pair().unwrap();
+    let kept = RT.register(a).map_err(|e| e.errno()).unwrap();
+    match RT.register(b) {
+        Err(InsertError::Full(mut b)) => {
+            // Still open and whole: it can be used, and registered later.
+            b.write_all(b"x").unwrap();
+            let mut one = [0u8; 1];
+            (&*kept.get_ref()).read_exact(&mut one).unwrap();
+            assert_eq!(&one, b"x");
+            drop(kept);
+            let b = RT.register(b).map_err(|e| e.errno()).unwrap();
+            assert!(format!("{b:?}").contains("UnixStream"));
+        }
+        Err(e) => panic!("expected Full, got {e:?}"),
+        Ok(_) => panic!("a runtime of 1 took 2 sources"),
+    }
+}

@@ -144,6 +144,16 @@ impl<S, F> fmt::Display for InsertError<S, F> {
 #[cfg(feature = "std")]
 impl<S, F> std::error::Error for InsertError<S, F> {}
 
+impl<S, F> From<InsertError<S, F>> for Errno {
+    /// The [`errno`](InsertError::errno) (`ENOSPC` when full), for `?` in
+    /// a function that returns [`Errno`]; the source is dropped, which
+    /// closes it (match the error to keep it).
+    #[inline]
+    fn from(e: InsertError<S, F>) -> Self {
+        e.errno()
+    }
+}
+
 #[cfg(feature = "std")]
 impl<S, F> From<InsertError<S, F>> for std::io::Error {
     /// The [`errno`](InsertError::errno) (`ENOSPC` when full); the source
