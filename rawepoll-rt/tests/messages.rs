@@ -172,7 +172,7 @@ fn a_full_runtime_hands_the_source_back() {
             // Still open and whole: it can be used, and registered later.
             b.write_all(b"x").unwrap();
             let mut one = [0u8; 1];
-            (&*kept.get_ref()).read_exact(&mut one).unwrap();
+            kept.get_ref().read_exact(&mut one).unwrap();
             assert_eq!(&one, b"x");
             drop(kept);
             let b = RT.register(b).map_err(|e| e.errno()).unwrap();
