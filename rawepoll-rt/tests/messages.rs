@@ -2,6 +2,9 @@
 //! first-day report of issue 24): every queued datagram is read, whatever
 //! the socket family (Unix datagram, UDP, SEQPACKET), and a blocking fd
 //! registered as it is cannot freeze the runtime.
+// std's I/O errors through read_with/write_with: the `std` feature
+// (`cargo test --all-features`, as CI and the README run it).
+#![cfg(feature = "std")]
 
 use std::io::{Read, Write};
 use std::net::UdpSocket;

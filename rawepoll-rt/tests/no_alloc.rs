@@ -1,6 +1,9 @@
 //! Zero heap allocations in the runtime's steady state: a counting global
 //! allocator watches the test thread while tasks register sources, sleep,
 //! read and write under timeouts, and wake each other.
+// std's I/O errors through read_with/write_with: the `std` feature
+// (`cargo test --all-features`, as CI and the README run it).
+#![cfg(feature = "std")]
 
 #[path = "support/counting.rs"]
 mod counting;

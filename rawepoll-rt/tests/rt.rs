@@ -2,6 +2,9 @@
 //! waits for it, once; dropped futures leave nothing behind; timers,
 //! timeouts and cross-thread wake-ups; the task set's limits; a randomized
 //! mix of all of them.
+// std's I/O errors through read_with/write_with: the `std` feature
+// (`cargo test --all-features`, as CI and the README run it).
+#![cfg(feature = "std")]
 
 use std::cell::Cell;
 use std::future::{poll_fn, Future};

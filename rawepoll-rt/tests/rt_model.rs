@@ -10,6 +10,9 @@
 //! * no task polled after it completed;
 //! * a sleep never ends before its deadline;
 //! * afterwards nothing is left in the runtime: no source, no timer.
+// std's I/O errors through read_with/write_with: the `std` feature
+// (`cargo test --all-features`, as CI and the README run it).
+#![cfg(feature = "std")]
 
 use std::cell::Cell;
 use std::future::{poll_fn, Future};

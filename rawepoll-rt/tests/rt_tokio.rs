@@ -1,6 +1,9 @@
 //! rawepoll-rt nested in tokio: the runtime's epoll fd in tokio's
 //! `AsyncFd`, a tokio task calling `try_turn` whenever it is readable, and
 //! tokio tasks awaiting rawepoll `Async` sources (their wakers are tokio's).
+// std's I/O errors through read_with/write_with: the `std` feature
+// (`cargo test --all-features`, as CI and the README run it).
+#![cfg(feature = "std")]
 
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
