@@ -93,6 +93,7 @@ mod combine;
 mod io;
 mod raw;
 mod time;
+mod traits;
 
 use core::future::Future;
 use core::pin::pin;
@@ -114,6 +115,7 @@ pub use combine::{join, select, Either};
 pub use io::{Async, Readiness, WouldBlock};
 pub use raw::tasks::{Run, TaskSet, TaskSetFull};
 pub use time::Sleep;
+pub use traits::IoError;
 
 use raw::wake::{Hub, TaskWake};
 
