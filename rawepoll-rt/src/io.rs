@@ -188,6 +188,88 @@ impl<S: AsFd, const N: usize> Async<S, N> {
         }
     }
 
+    /// Polls for readability, for poll-based code (an `AsyncRead`
+    /// implementation): `Ready` when [`readable`](Self::readable) would
+    /// complete at once; else `cx`'s waker is left with the runtime until
+    /// the source is readable (or another waker takes its place, which
+    /// wakes it), and `Pending`. Unlike the future of `readable`, nothing
+    /// takes the waker back if the caller stops polling: it may be woken
+    /// once for nothing.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll_ready(READ, cx)
+    }
+
+    /// Polls for writability: see [`poll_readable`](Self::poll_readable).
+    pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll_ready(WRITE, cx)
+    }
+
+    /// Ready if the runtime saw the source ready for `direction` (or
+    /// closed); else leaves `cx`'s waker for it.
+    fn poll_ready(&self, direction: u8, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.runtime.state.lock();
+        let slot = &mut state.sources[self.index];
+        let closed = if direction == READ {
+            READ_CLOSED
+        } else {
+            WRITE_CLOSED
+        };
+        if slot.ready & (direction | closed) != 0 {
+            return Poll::Ready(());
+        }
+        let place = slot.waiter(direction);
+        let displaced = match place {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            _ => place.replace(cx.waker().clone()),
+        };
+        drop(state);
+        // Another task's waker (not this one's: `will_wake` said so).
+        if let Some(other) = displaced {
+            other.wake();
+        }
+        Poll::Pending
+    }
+
+    /// One `read(2)`: `None` when it would block (the readiness is
+    /// forgotten) or was interrupted (try again), else its answer. On a
+    /// byte stream a short read forgets the readiness too (see
+    /// [`read`](Self::read)).
+    fn try_read(&self, buf: &mut [u8]) -> Option<Result<usize>> {
+        match rustix::io::read(&self.source, &mut *buf) {
+            Ok(n) => {
+                if self.stream && n < buf.len() && n > 0 {
+                    self.clear(READ);
+                }
+                Some(Ok(n))
+            }
+            Err(Errno::AGAIN) => {
+                self.clear(READ);
+                None
+            }
+            Err(Errno::INTR) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// One `write(2)`: as [`try_read`](Self::try_read); a short write
+    /// filled the buffer and forgets the writability.
+    fn try_write(&self, buf: &[u8]) -> Option<Result<usize>> {
+        match rustix::io::write(&self.source, buf) {
+            Ok(n) => {
+                if n < buf.len() {
+                    self.clear(WRITE);
+                }
+                Some(Ok(n))
+            }
+            Err(Errno::AGAIN) => {
+                self.clear(WRITE);
+                None
+            }
+            Err(Errno::INTR) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     /// Forgets that the source was readable: the next
     /// [`readable`](Self::readable) waits for a new edge. For operations
     /// other than `read_with`'s that answered `EAGAIN`. End of file, a
@@ -230,16 +312,8 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     pub async fn read(&self, buf: &mut [u8]) -> Result<usize> {
         loop {
             self.readable().await;
-            match rustix::io::read(&self.source, &mut *buf) {
-                Ok(n) => {
-                    if self.stream && n < buf.len() && n > 0 {
-                        self.clear(READ);
-                    }
-                    return Ok(n);
-                }
-                Err(Errno::AGAIN) => self.clear(READ),
-                Err(Errno::INTR) => {}
-                Err(e) => return Err(e),
+            if let Some(answer) = self.try_read(buf) {
+                return answer;
             }
         }
     }
@@ -261,16 +335,8 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     pub async fn write(&self, buf: &[u8]) -> Result<usize> {
         loop {
             self.writable().await;
-            match rustix::io::write(&self.source, buf) {
-                Ok(n) => {
-                    if n < buf.len() {
-                        self.clear(WRITE);
-                    }
-                    return Ok(n);
-                }
-                Err(Errno::AGAIN) => self.clear(WRITE),
-                Err(Errno::INTR) => {}
-                Err(e) => return Err(e),
+            if let Some(answer) = self.try_write(buf) {
+                return answer;
             }
         }
     }
@@ -366,30 +432,17 @@ impl<S: AsFd, const N: usize> Future for Readiness<'_, S, N> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let mut state = this.source.runtime.state.lock();
-        let slot = &mut state.sources[this.source.index];
-        let closed = if this.direction == READ {
-            READ_CLOSED
-        } else {
-            WRITE_CLOSED
-        };
-        if slot.ready & (this.direction | closed) != 0 {
-            drop(state);
-            this.waker = None;
-            return Poll::Ready(());
+        match this.source.poll_ready(this.direction, cx) {
+            Poll::Ready(()) => {
+                this.waker = None;
+                Poll::Ready(())
+            }
+            Poll::Pending => {
+                // Kept, so that dropping the future takes it back.
+                this.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
         }
-        let place = slot.waiter(this.direction);
-        let displaced = match place {
-            Some(w) if w.will_wake(cx.waker()) => None,
-            _ => place.replace(cx.waker().clone()),
-        };
-        drop(state);
-        this.waker = Some(cx.waker().clone());
-        // Another task's waker (not this one's: `will_wake` said so).
-        if let Some(other) = displaced {
-            other.wake();
-        }
-        Poll::Pending
     }
 }
 
@@ -419,5 +472,55 @@ impl<S: AsFd, const N: usize> fmt::Debug for Readiness<'_, S, N> {
             )
             .field("waiting", &self.waker.is_some())
             .finish()
+    }
+}
+
+/// std's poll-based I/O traits (futures-io, used by smol, async-std,
+/// futures-lite), with the `std` feature: [`Async::read`] and
+/// [`Async::write`] in poll form.
+#[cfg(feature = "std")]
+impl<S: AsFd, const N: usize> futures_io::AsyncRead for Async<S, N> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        loop {
+            if self.poll_readable(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if let Some(answer) = self.try_read(buf) {
+                return Poll::Ready(answer.map_err(std::io::Error::from));
+            }
+        }
+    }
+}
+
+/// See the `AsyncRead` implementation; `flush` and `close` have nothing to
+/// do (every byte written went to the kernel; dropping the `Async` closes
+/// the source).
+#[cfg(feature = "std")]
+impl<S: AsFd, const N: usize> futures_io::AsyncWrite for Async<S, N> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        loop {
+            if self.poll_writable(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if let Some(answer) = self.try_write(buf) {
+                return Poll::Ready(answer.map_err(std::io::Error::from));
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
