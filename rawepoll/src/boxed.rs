@@ -11,8 +11,9 @@ use std::boxed::Box;
 use rustix::fd::AsFd;
 use rustix_futex_sync::{Mutex as Lock, OnceLock as Once};
 
-use crate::registry::shared::{Free, SharedRegistry, Slot as SharedSlot};
-use crate::registry::{Registry, Slot, NO_SLOT};
+use crate::registry::shared::{Free, SharedRegistry, Slot as SharedSlot, NO_SLOT};
+use crate::registry::Registry;
+use crate::slab::{Slab, Slot as SlabSlot};
 use crate::{Epoll, Result};
 
 impl<S: AsFd, const N: usize> Registry<S, N> {
@@ -42,27 +43,28 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     /// ```
     pub fn new_boxed() -> Result<Box<Self>> {
         #[allow(clippy::let_unit_value)]
-        let () = Self::CHECK_N;
+        let () = Slab::<S, N>::CHECK_N;
         let epoll = Epoll::new()?;
         let mut boxed = Box::<Self>::new_uninit();
         let p = boxed.as_mut_ptr();
         // SAFETY: `p` points to memory allocated for a `Self` and not yet
         // initialized. Every field is written exactly once, through raw
         // field pointers (no reference to uninitialized memory is made),
-        // the slot array element by element (each a few words: no stack
-        // temporary of the whole), with the values `with_epoll` gives
-        // them. Then every field is initialized, and `assume_init` is
-        // sound.
+        // the slab's slot array element by element (each a few words: no
+        // stack temporary of the whole), with the values `with_epoll`
+        // gives them (`Slab::new`: counters 0, every slot vacant). Then
+        // every field is initialized, and `assume_init` is sound.
         unsafe {
-            core::ptr::addr_of_mut!((*p).unused).write(0);
-            core::ptr::addr_of_mut!((*p).free_head).write(NO_SLOT);
-            core::ptr::addr_of_mut!((*p).len).write(0);
             core::ptr::addr_of_mut!((*p).stale).write(0);
             core::ptr::addr_of_mut!((*p).owner).write(crate::registry::current_process());
             core::ptr::addr_of_mut!((*p).epoll).write(epoll);
-            let slots = core::ptr::addr_of_mut!((*p).slots).cast::<Slot<S>>();
+            let slab = core::ptr::addr_of_mut!((*p).sources);
+            core::ptr::addr_of_mut!((*slab).unused).write(0);
+            core::ptr::addr_of_mut!((*slab).free).write(0);
+            core::ptr::addr_of_mut!((*slab).len).write(0);
+            let slots = core::ptr::addr_of_mut!((*slab).slots).cast::<SlabSlot<S>>();
             for i in 0..N {
-                slots.add(i).write(Slot::vacant());
+                slots.add(i).write(SlabSlot::VACANT);
             }
             Ok(boxed.assume_init())
         }

@@ -172,6 +172,8 @@ pub mod registry;
 #[cfg(not(rawepoll_unsupported))]
 pub mod sigset;
 #[cfg(not(rawepoll_unsupported))]
+pub mod slab;
+#[cfg(not(rawepoll_unsupported))]
 mod source;
 #[cfg(not(rawepoll_unsupported))]
 #[allow(unsafe_code)]

@@ -37,15 +37,9 @@ use crate::epoll::Epoll;
 use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
 use crate::sigset::SigSet;
+use crate::slab::Slab;
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
-
-pub(crate) const NO_SLOT: u32 = u32::MAX;
-
-/// A slot's generation is stored as its tokens' high 32 bits: 31 bits of
-/// generation under the top bit ([`Token::REGISTRY_BIT`]), so checking a
-/// token is one 32-bit compare.
-pub(crate) const FIRST_GENERATION: u32 = (Token::REGISTRY_BIT >> 32) as u32;
 
 /// The calling process's id (`getpid`), as registries record the process
 /// whose epoll registrations they manage: a copy made by `fork` must not
@@ -54,23 +48,6 @@ pub(crate) const FIRST_GENERATION: u32 = (Token::REGISTRY_BIT >> 32) as u32;
 #[inline]
 pub(crate) fn current_process() -> u32 {
     rustix::process::getpid().as_raw_nonzero().get() as u32
-}
-
-/// The next generation: 31 bits that wrap, the top bit kept.
-#[inline]
-pub(crate) const fn next_generation(generation: u32) -> u32 {
-    generation.wrapping_add(1) | FIRST_GENERATION
-}
-
-enum Entry<S> {
-    Occupied(S),
-    /// Free; the next free slot, or `NO_SLOT`.
-    Vacant(u32),
-}
-
-pub(crate) struct Slot<S> {
-    generation: u32,
-    entry: Entry<S>,
 }
 
 /// Why [`Registry::insert`] failed; the source is handed back, not lost.
@@ -222,10 +199,6 @@ impl<S, F> From<InsertError<S, F>> for std::io::Error {
 /// # Ok(()) }
 /// ```
 pub struct Registry<S: AsFd, const N: usize> {
-    /// Slots `unused..N` have never held a source.
-    pub(crate) unused: u32,
-    pub(crate) free_head: u32,
-    pub(crate) len: usize,
     pub(crate) stale: u64,
     /// The process that registers the sources (0 until the first insert
     /// of a registry made by `with_epoll`, a `const fn`): in any other, a
@@ -233,24 +206,10 @@ pub struct Registry<S: AsFd, const N: usize> {
     /// epoll.
     pub(crate) owner: u32,
     pub(crate) epoll: Epoll,
-    pub(crate) slots: [Slot<S>; N],
-}
-
-impl<S> Slot<S> {
-    pub(crate) const fn vacant() -> Self {
-        Slot {
-            generation: FIRST_GENERATION,
-            entry: Entry::Vacant(NO_SLOT),
-        }
-    }
+    pub(crate) sources: Slab<S, N>,
 }
 
 impl<S: AsFd, const N: usize> Registry<S, N> {
-    pub(crate) const CHECK_N: () = assert!(
-        N > 0 && N < NO_SLOT as usize,
-        "Registry<S, N>: N must be between 1 and u32::MAX - 1"
-    );
-
     /// `epoll_create1(EPOLL_CLOEXEC)`—A registry with a new epoll instance.
     ///
     /// # Errors
@@ -269,16 +228,11 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     #[inline]
     #[must_use]
     pub const fn with_epoll(epoll: Epoll) -> Self {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::CHECK_N;
         Registry {
-            unused: 0,
-            free_head: NO_SLOT,
-            len: 0,
             stale: 0,
             owner: 0,
             epoll,
-            slots: [const { Slot::vacant() }; N],
+            sources: Slab::new(),
         }
     }
 
@@ -293,14 +247,14 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     #[inline]
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len
+        self.sources.len()
     }
 
     /// Whether no source is registered.
     #[inline]
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.sources.is_empty()
     }
 
     /// `N`: the most sources it can hold.
@@ -316,20 +270,6 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     #[must_use]
     pub fn stale_events(&self) -> u64 {
         self.stale
-    }
-
-    /// The slot index of `token`, if it names a live source.
-    #[inline]
-    fn live_index(&self, token: Token) -> Option<usize> {
-        let index = token.index() as usize;
-        let generation = token.generation();
-        match self.slots.get(index) {
-            Some(Slot {
-                generation: g,
-                entry: Entry::Occupied(_),
-            }) if *g == generation => Some(index),
-            _ => None,
-        }
     }
 
     /// `epoll_ctl(ADD)`—Registers `source` for `interest` and keeps it;
@@ -392,17 +332,11 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         make: F,
         interest: Interest,
     ) -> core::result::Result<Token, InsertError<S, F>> {
-        // Find the slot first, register, and only then take the slot, so a
+        // The token first, register, and only then store the source, so a
         // failed registration changes nothing.
-        let (index, generation) = if self.free_head != NO_SLOT {
-            let i = self.free_head;
-            (i, self.slots[i as usize].generation)
-        } else if (self.unused as usize) < N {
-            (self.unused, FIRST_GENERATION)
-        } else {
+        let Some(token) = self.sources.next_token() else {
             return Err(InsertError::Full(make));
         };
-        let token = Token::from_parts(index, generation);
         let source = make(token);
         if self.owner == 0 {
             self.owner = current_process();
@@ -410,18 +344,14 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
         if let Err(e) = self.epoll.add(&source, token, interest) {
             return Err(InsertError::Errno(e, source));
         }
-        let slot = &mut self.slots[index as usize];
-        if index == self.free_head {
-            self.free_head = match slot.entry {
-                Entry::Vacant(next) => next,
-                Entry::Occupied(_) => NO_SLOT, // unreachable: it was free
-            };
-        } else {
-            self.unused += 1;
+        match self.sources.insert(source) {
+            Ok(stored) => {
+                debug_assert_eq!(stored, token);
+                Ok(token)
+            }
+            // Unreachable: next_token found the slot free.
+            Err(source) => Err(InsertError::Errno(Errno::NOSPC, source)),
         }
-        slot.entry = Entry::Occupied(source);
-        self.len += 1;
-        Ok(token)
     }
 
     /// `epoll_ctl(MOD)`—Changes the interest of the source under `token`;
@@ -484,74 +414,44 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     ///  - [epoll_ctl(2)](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
     #[inline]
     pub fn remove(&mut self, token: Token) -> Option<S> {
-        let index = self.live_index(token)?;
-        let slot = &mut self.slots[index];
-        let entry = core::mem::replace(&mut slot.entry, Entry::Vacant(self.free_head));
-        slot.generation = next_generation(slot.generation);
-        self.free_head = index as u32;
-        self.len -= 1;
-        match entry {
-            Entry::Occupied(source) => {
-                // ENOENT if someone deleted it behind our back through
-                // `epoll()`: then there is nothing left to delete. Not in a
-                // child made by fork: the registration is its parent's.
-                if self.owner == current_process() {
-                    let _ = self.epoll.delete(&source);
-                }
-                Some(source)
-            }
-            Entry::Vacant(_) => None, // unreachable: live_index checked it
+        let source = self.sources.remove(token)?;
+        // ENOENT if someone deleted it behind our back through `epoll()`:
+        // then there is nothing left to delete. Not in a child made by
+        // fork: the registration is its parent's.
+        if self.owner == current_process() {
+            let _ = self.epoll.delete(&source);
         }
+        Some(source)
     }
 
     /// The source under `token`, if the token is live.
     #[inline]
     #[must_use]
     pub fn get(&self, token: Token) -> Option<&S> {
-        let index = self.live_index(token)?;
-        match &self.slots[index].entry {
-            Entry::Occupied(source) => Some(source),
-            Entry::Vacant(_) => None,
-        }
+        self.sources.get(token)
     }
 
     /// The source under `token`, mutably, if the token is live.
     #[inline]
     pub fn get_mut(&mut self, token: Token) -> Option<&mut S> {
-        let index = self.live_index(token)?;
-        match &mut self.slots[index].entry {
-            Entry::Occupied(source) => Some(source),
-            Entry::Vacant(_) => None,
-        }
+        self.sources.get_mut(token)
     }
 
     /// Whether `token` names a live source.
     #[inline]
     #[must_use]
     pub fn contains(&self, token: Token) -> bool {
-        self.live_index(token).is_some()
+        self.sources.contains(token)
     }
 
     /// Every live source with its token, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (Token, &S)> + '_ {
-        self.slots[..self.unused as usize]
-            .iter()
-            .enumerate()
-            .filter_map(|(i, slot)| match &slot.entry {
-                Entry::Occupied(s) => Some((Token::from_parts(i as u32, slot.generation), s)),
-                Entry::Vacant(_) => None,
-            })
+        self.sources.iter()
     }
 
     /// Every live source with its token, mutably, in slot order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (Token, &mut S)> + '_ {
-        self.slots[..self.unused as usize]
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, slot)| match &mut slot.entry {
-                Entry::Occupied(s) => Some((Token::from_parts(i as u32, slot.generation), s)),
-                Entry::Vacant(_) => None,
-            })
+        self.sources.iter_mut()
     }
 
     /// [`Epoll::wait`] on the registry's epoll.
@@ -704,11 +604,10 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
     ) -> usize {
         let mut delivered = 0;
         for event in events {
-            let token = event.token();
-            if self.contains(token) {
-                handler(self, token, event);
+            if self.contains(event.token()) {
+                handler(self, event.token(), event);
                 delivered += 1;
-            } else if token.is_registry() {
+            } else if event.token().is_registry() {
                 self.stale += 1;
             }
         }
@@ -720,45 +619,10 @@ impl<S: AsFd, const N: usize> fmt::Debug for Registry<S, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
             .field("epoll", &self.epoll)
-            .field("len", &self.len)
+            .field("len", &self.sources.len())
             .field("capacity", &N)
             .field("stale_events", &self.stale)
             // The sources need not be Debug; the free list is internal.
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    extern crate std;
-
-    use super::*;
-    use crate::EventFd;
-
-    #[test]
-    fn generation_wraps_around_and_old_tokens_stay_stale() {
-        let mut reg = Registry::<EventFd, 2>::new().unwrap();
-        reg.insert(EventFd::new().unwrap(), Interest::READABLE)
-            .unwrap();
-        // Age slot 0 to the last generation before wrapping (31 bits).
-        reg.slots[0].generation = u32::MAX;
-        let old = Token::from_parts(0, u32::MAX);
-        assert_eq!(
-            old,
-            Token(u64::MAX >> 32 << 32),
-            "top bit, full generation, slot 0"
-        );
-        assert!(reg.contains(old));
-        let source = reg.remove(old).unwrap();
-        assert_eq!(
-            reg.slots[0].generation, FIRST_GENERATION,
-            "wrapped to the first"
-        );
-        assert!(!reg.contains(old));
-        let new = reg.insert(source, Interest::READABLE).unwrap();
-        assert_eq!(new, Token(Token::REGISTRY_BIT), "slot 0, generation 0");
-        assert!(reg.get(old).is_none());
-        assert!(reg.get(new).is_some());
-        assert_eq!(reg.modify(old, Interest::READABLE), Err(Errno::NOENT));
     }
 }

@@ -12,16 +12,24 @@ use rustix_futex_sync::{Mutex as Lock, MutexGuard as LockGuard, OnceLock as Once
 use crate::epoll::Epoll;
 use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
-use crate::registry::{current_process, next_generation, InsertError, FIRST_GENERATION};
+use crate::registry::{current_process, InsertError};
 use crate::sigset::SigSet;
+use crate::slab::TAG as FIRST_GENERATION;
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
 
-const NO_SLOT: u32 = u32::MAX;
+pub(crate) const NO_SLOT: u32 = u32::MAX;
+
+/// The next generation: 31 bits that wrap, the top bit kept (the token
+/// layout of [`Slab`](crate::slab::Slab), which `Registry` uses).
+#[inline]
+const fn next_generation(generation: u32) -> u32 {
+    generation.wrapping_add(1) | FIRST_GENERATION
+}
 
 /// What a slot's lock protects.
 struct Inner<S> {
-    /// The high word of the slot's tokens (see `registry::FIRST_GENERATION`).
+    /// The high word of the slot's tokens (the tag bit included).
     generation: u32,
     source: Option<S>,
 }
