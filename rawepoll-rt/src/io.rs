@@ -68,7 +68,8 @@ impl WouldBlock for std::io::Error {
 /// ```
 pub struct Async<S: AsFd, const N: usize> {
     runtime: &'static Runtime<N>,
-    index: usize,
+    /// Its token in the runtime's epoll and its slot in the runtime.
+    token: Token,
     /// A byte stream (a stream socket or a pipe): a short read there means
     /// the source is drained. Not for datagrams and other messages, where
     /// a short read is one whole message and more may be queued.
@@ -134,27 +135,28 @@ impl<const N: usize> Runtime<N> {
         }
         let stream = is_byte_stream(source.as_fd());
         let mut state = self.state.lock();
-        let Some(index) = state.sources.iter().position(|s| !s.in_use()) else {
+        let Some(token) = state.sources.next_token() else {
             return Err(InsertError::Full(source));
         };
-        let slot = &mut state.sources[index];
-        let generation = slot.generation.wrapping_add(1) | 1;
         if let Err(e) = epoll.add(
             &source,
-            Token::from_parts(index as u32, generation),
+            token,
             Interest::READABLE | Interest::WRITABLE | Interest::READ_CLOSED | Interest::EDGE,
         ) {
             return Err(InsertError::Errno(e, source));
         }
-        *slot = SourceSlot {
-            generation,
+        let slot = SourceSlot {
             ready: 0,
             reader: None,
             writer: None,
         };
+        if state.sources.insert(slot).is_err() {
+            // Unreachable: next_token found the slot free.
+            return Err(InsertError::Full(source));
+        }
         Ok(Async {
             runtime: self,
-            index,
+            token,
             stream,
             source,
         })
@@ -208,7 +210,10 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     /// closed); else leaves `cx`'s waker for it.
     fn poll_ready(&self, direction: u8, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.runtime.state.lock();
-        let slot = &mut state.sources[self.index];
+        let Some(slot) = state.sources.get_mut(self.token) else {
+            // Unreachable while the Async lives: its slot is its own.
+            return Poll::Ready(());
+        };
         let closed = if direction == READ {
             READ_CLOSED
         } else {
@@ -286,7 +291,9 @@ impl<S: AsFd, const N: usize> Async<S, N> {
     }
 
     fn clear(&self, direction: u8) {
-        self.runtime.state.lock().sources[self.index].ready &= !direction;
+        if let Some(slot) = self.runtime.state.lock().sources.get_mut(self.token) {
+            slot.ready &= !direction;
+        }
     }
 
     /// `read(2)` on the source, waiting first until it is readable: the
@@ -390,20 +397,16 @@ impl<S: AsFd, const N: usize> Async<S, N> {
 
 impl<S: AsFd, const N: usize> Drop for Async<S, N> {
     /// `epoll_ctl(EPOLL_CTL_DEL)`, then the slot is freed: an event still
-    /// queued for it is recognised as stale (its generation) and ignored.
+    /// queued for it is recognised as stale (its token's generation) and
+    /// ignored.
     fn drop(&mut self) {
         if let Some(epoll) = self.runtime.hub.epoll.get() {
             let _ = epoll.delete(&self.source);
         }
-        let mut state = self.runtime.state.lock();
-        let slot = &mut state.sources[self.index];
-        slot.generation = slot.generation.wrapping_add(1) & !1;
-        slot.ready = 0;
-        // Wakers left by futures that were forgotten rather than dropped;
-        // dropped outside the lock.
-        let wakers = (slot.reader.take(), slot.writer.take());
-        drop(state);
-        drop(wakers);
+        // Wakers left by futures that were forgotten rather than dropped
+        // go with the slot, dropped outside the lock.
+        let slot = self.runtime.state.lock().sources.remove(self.token);
+        drop(slot);
     }
 }
 
@@ -411,7 +414,7 @@ impl<S: AsFd + fmt::Debug, const N: usize> fmt::Debug for Async<S, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Async")
             .field("source", &self.source)
-            .field("slot", &self.index)
+            .field("token", &self.token)
             .finish_non_exhaustive()
     }
 }
@@ -452,9 +455,11 @@ impl<S: AsFd, const N: usize> Drop for Readiness<'_, S, N> {
             return;
         };
         let mut state = self.source.runtime.state.lock();
-        let place = state.sources[self.source.index].waiter(self.direction);
-        if place.as_ref().is_some_and(|w| w.will_wake(&mine)) {
-            *place = None;
+        if let Some(slot) = state.sources.get_mut(self.source.token) {
+            let place = slot.waiter(self.direction);
+            if place.as_ref().is_some_and(|w| w.will_wake(&mine)) {
+                *place = None;
+            }
         }
     }
 }

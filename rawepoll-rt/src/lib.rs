@@ -103,6 +103,7 @@ use core::time::Duration;
 
 use rawepoll::Errno;
 
+use rawepoll::slab::Slab;
 use rawepoll::EventFd;
 use rawepoll::Events;
 use rawepoll::Timeout;
@@ -165,31 +166,19 @@ pub struct Runtime<const N: usize> {
 
 /// What the reactor keeps, under the runtime's lock.
 struct State<const N: usize> {
-    sources: [SourceSlot; N],
+    sources: Slab<SourceSlot, N>,
     timers: TimerSet<Waker, N>,
 }
 
+/// What the reactor keeps of a registered source, in the slab under the
+/// source's token.
 struct SourceSlot {
-    /// Odd while in use: the generation in a token tells a stale event
-    /// (for a source since deregistered) from a live one.
-    generation: u32,
     ready: u8,
     reader: Option<Waker>,
     writer: Option<Waker>,
 }
 
 impl SourceSlot {
-    const EMPTY: SourceSlot = SourceSlot {
-        generation: 0,
-        ready: 0,
-        reader: None,
-        writer: None,
-    };
-
-    fn in_use(&self) -> bool {
-        self.generation & 1 == 1
-    }
-
     /// The waker waiting for `direction` (`READ` or `WRITE`).
     fn waiter(&mut self, direction: u8) -> &mut Option<Waker> {
         if direction == READ {
@@ -219,7 +208,7 @@ impl<const N: usize> Runtime<N> {
             tasks: [const { TaskWake::new() }; N],
             tasks_claimed: AtomicBool::new(false),
             state: Lock::new(State {
-                sources: [const { SourceSlot::EMPTY }; N],
+                sources: Slab::new(),
                 timers: TimerSet::new(),
             }),
         }
@@ -362,14 +351,9 @@ impl<const N: usize> Runtime<N> {
                     }
                     continue;
                 }
-                let index = event.token().index() as usize;
-                let generation = event.token().generation();
-                let Some(slot) = state.sources.get_mut(index) else {
-                    continue;
-                };
-                if slot.generation != generation {
+                let Some(slot) = state.sources.get_mut(event.token()) else {
                     continue; // deregistered since
-                }
+                };
                 let failed = event.is_error() || event.is_hangup();
                 if event.is_read_closed() || failed {
                     slot.ready |= READ_CLOSED;
@@ -447,10 +431,7 @@ impl<const N: usize> core::fmt::Debug for Runtime<N> {
         let state = self.state.lock();
         f.debug_struct("Runtime")
             .field("capacity", &N)
-            .field(
-                "sources",
-                &state.sources.iter().filter(|s| s.in_use()).count(),
-            )
+            .field("sources", &state.sources.len())
             .field("timers", &state.timers.len())
             .field("epoll", &self.hub.epoll.get())
             .finish_non_exhaustive()
