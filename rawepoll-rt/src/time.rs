@@ -1,15 +1,15 @@
 //! Timer futures on the runtime's [`TimerSet`](rawepoll::TimerSet).
 
 use core::fmt;
-use core::future::{poll_fn, Future};
-use core::pin::{pin, Pin};
+use core::future::Future;
+use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
 use rawepoll::timer_set::TimerHandle;
 use rawepoll::{Errno, Result};
 
-use crate::Runtime;
+use crate::{select, Either, Runtime};
 
 impl<const N: usize> Runtime<N> {
     /// A future that completes `delay` from now. No system call: the
@@ -68,20 +68,15 @@ impl<const N: usize> Runtime<N> {
         limit: Duration,
         future: F,
     ) -> impl Future<Output = Result<F::Output>> {
-        let mut sleep = self.sleep(limit);
+        // The sleep is made (its deadline fixed) now; `select` polls the
+        // future first, as the docs promise.
+        let sleep = self.sleep(limit);
         async move {
-            let mut future = pin!(future);
-            poll_fn(move |cx| {
-                if let Poll::Ready(out) = future.as_mut().poll(cx) {
-                    return Poll::Ready(Ok(out));
-                }
-                match Pin::new(&mut sleep).poll(cx) {
-                    Poll::Ready(Ok(())) => Poll::Ready(Err(Errno::TIMEDOUT)),
-                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                    Poll::Pending => Poll::Pending,
-                }
-            })
-            .await
+            match select(future, sleep).await {
+                Either::Left(out) => Ok(out),
+                Either::Right(Ok(())) => Err(Errno::TIMEDOUT),
+                Either::Right(Err(e)) => Err(e),
+            }
         }
     }
 }

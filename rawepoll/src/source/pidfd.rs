@@ -293,34 +293,35 @@ pub enum ExitStatus {
 impl ExitStatus {
     /// How a child that `waitid(WEXITED)` reported ended.
     fn of(status: &rustix::process::WaitIdStatus) -> Result<ExitStatus> {
-        if let Some(code) = status.exit_status() {
-            return Ok(ExitStatus::Exited(code));
-        }
-        match status.terminating_signal() {
-            Some(signal) => Ok(ExitStatus::Signaled {
-                signal,
-                core_dumped: status.dumped(),
-            }),
-            // WEXITED reports only exits and deaths by a signal.
-            None => Err(Errno::IO),
-        }
+        Self::from_parts(
+            status.exit_status(),
+            status.terminating_signal(),
+            status.dumped(),
+        )
     }
 
     /// How a child that `wait4` reported ended.
     fn of_wait_status(status: rustix::process::WaitStatus) -> Result<ExitStatus> {
         /// `WCOREDUMP`: the bit of a wait status saying a core was dumped.
         const CORE_DUMPED: i32 = 0x80;
-        if let Some(code) = status.exit_status() {
-            return Ok(ExitStatus::Exited(code));
-        }
-        match status.terminating_signal() {
-            Some(signal) => Ok(ExitStatus::Signaled {
+        Self::from_parts(
+            status.exit_status(),
+            status.terminating_signal(),
+            status.as_raw() & CORE_DUMPED != 0,
+        )
+    }
+
+    /// An exit code or a terminating signal; neither is `EIO`, as neither
+    /// `waitid(WEXITED)` nor `wait4` without `WUNTRACED`/`WCONTINUED`
+    /// reports anything else.
+    fn from_parts(code: Option<i32>, signal: Option<i32>, core_dumped: bool) -> Result<ExitStatus> {
+        match (code, signal) {
+            (Some(code), _) => Ok(ExitStatus::Exited(code)),
+            (None, Some(signal)) => Ok(ExitStatus::Signaled {
                 signal,
-                core_dumped: status.as_raw() & CORE_DUMPED != 0,
+                core_dumped,
             }),
-            // Without WUNTRACED or WCONTINUED, only exits and deaths by a
-            // signal are reported.
-            None => Err(Errno::IO),
+            (None, None) => Err(Errno::IO),
         }
     }
 }
