@@ -61,7 +61,7 @@ fn a_forked_childs_shared_remove_leaves_the_parents_registration() {
         .insert(EventFd::new().unwrap(), Interest::READABLE)
         .map_err(|e| e.errno())
         .unwrap();
-    in_a_forked_child(|| registry.remove(token).is_some() && !registry.contains(token));
+    in_a_forked_child(|| registry.remove(token).is_ok() && !registry.contains(token));
     assert!(registry.contains(token));
     registry.lock(token).unwrap().notify().unwrap();
     let mut events = Events::<4>::new();

@@ -90,7 +90,8 @@ fn an_event_for_a_source_removed_by_another_thread_is_dropped() {
         })
         .unwrap();
     assert_eq!((n, reg.stale_events()), (0, 1));
-    assert!(reg.lock(a).is_none() && reg.remove(a).is_none());
+    assert_eq!(reg.lock(a).err(), Some(Errno::NOENT));
+    assert_eq!(reg.remove(a).err(), Some(Errno::NOENT));
     assert_eq!(reg.modify(a, Interest::READABLE), Err(Errno::NOENT));
 }
 
@@ -280,7 +281,7 @@ fn concurrent_insert_remove_and_wait_never_misdeliver() {
                 x ^= x << 17;
                 if !mine.is_empty() && x.is_multiple_of(3) {
                     let t = mine.swap_remove((x as usize / 3) % mine.len());
-                    if reg.remove(t).is_some() {
+                    if reg.remove(t).is_ok() {
                         removed += 1;
                     }
                 }
@@ -352,4 +353,82 @@ fn iter_walks_every_live_source_once_and_can_empty_the_registry() {
     }
     let mut events = Events::<8>::new();
     assert_eq!(registry.wait(&mut events, Timeout::ZERO), Ok(0));
+}
+
+/// Runs `f` on a thread of its own and fails the test (rather than hang
+/// it) when `f` has not returned within 10 s: the check for a call that
+/// used to wait for ever.
+fn within_10_s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || tx.send(f()).unwrap());
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the call waited for a lock its own thread holds")
+}
+
+#[test]
+fn a_thread_that_holds_a_source_gets_edeadlk_from_its_token_not_a_hang() {
+    static REG: SharedRegistry<EventFd, 4> = SharedRegistry::new();
+    let oneshot = Interest::READABLE | Interest::ONESHOT;
+    let t = REG.insert(EventFd::new().unwrap(), oneshot).unwrap();
+    let other = REG.insert(EventFd::new().unwrap(), oneshot).unwrap();
+    REG.lock(t).unwrap().notify().unwrap();
+    let answers = within_10_s(move || {
+        let mut events = Events::<4>::new();
+        assert_eq!(REG.wait(&mut events, Timeout::from_millis(1000)).unwrap(), 1);
+        let mut answers = Vec::new();
+        let mut result = None;
+        REG.dispatch(&events, |guard, _| {
+            // The re-arm issue #24 reported: by token, inside the handler.
+            answers.push(REG.modify(guard.token(), oneshot).err());
+            answers.push(REG.lock(t).err());
+            answers.push(REG.remove(t).err());
+            // A stale token of the held slot is still told apart.
+            let stale = Token::from_parts(t.index(), t.generation() + 1);
+            answers.push(REG.lock(stale).err());
+            // Other sources stay reachable by token.
+            answers.push(REG.modify(other, oneshot).err());
+            // contains answers; a walk and a nested dispatch skip the held
+            // source.
+            let counts = (REG.contains(t), REG.iter().count(), REG.dispatch(&events, |_, _| {}));
+            guard.rearm(oneshot).unwrap(); // the way, through the guard
+            result = Some((answers.clone(), counts));
+        });
+        result.unwrap()
+    });
+    let expected = vec![
+        Some(Errno::DEADLK), // modify
+        Some(Errno::DEADLK), // lock
+        Some(Errno::DEADLK), // remove
+        Some(Errno::NOENT),  // lock, stale
+        None,                // modify, another source
+    ];
+    // contains: true; iter: `other` only; nested dispatch: nothing.
+    assert_eq!(answers, (expected, (true, 1, 0)));
+    assert_eq!(REG.stale_events(), 0, "a held source's event is not stale");
+    // Nothing was lost: the source is still registered, re-armed, readable.
+    let mut events = Events::<4>::new();
+    assert_eq!(REG.wait(&mut events, Timeout::ZERO).unwrap(), 1);
+    assert_eq!(REG.remove(t).unwrap().drain().unwrap(), 1);
+}
+
+#[test]
+fn another_thread_still_waits_for_a_held_source_and_then_gets_it() {
+    let reg = Arc::new(SharedRegistry::<EventFd, 2>::new());
+    let t = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
+    let guard = reg.lock(t).unwrap();
+    let started = Arc::new(AtomicBool::new(false));
+    let waiter = {
+        let (reg, started) = (Arc::clone(&reg), Arc::clone(&started));
+        thread::spawn(move || {
+            started.store(true, Ordering::SeqCst);
+            reg.modify(t, Interest::WRITABLE)
+        })
+    };
+    while !started.load(Ordering::SeqCst) {
+        thread::yield_now();
+    }
+    thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "another thread waits; no EDEADLK for it");
+    drop(guard);
+    assert_eq!(waiter.join().unwrap(), Ok(()));
 }

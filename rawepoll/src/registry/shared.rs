@@ -27,29 +27,79 @@ const fn next_generation(generation: u32) -> u32 {
     generation.wrapping_add(1) | FIRST_GENERATION
 }
 
-/// What a slot's lock protects.
-struct Inner<S> {
-    /// The high word of the slot's tokens (the tag bit included).
-    generation: u32,
-    source: Option<S>,
+/// This thread's id for the slot locks' holder word: the address of a
+/// thread-local (with `std`), which no other live thread shares; 0 without
+/// `std`, where a thread has no id short of a system call (`gettid`), and
+/// a same-thread re-lock is not detected.
+#[inline]
+fn this_thread() -> usize {
+    #[cfg(feature = "std")]
+    {
+        std::thread_local!(static ID: u8 = const { 0 });
+        ID.try_with(|id| core::ptr::from_ref(id) as usize)
+            .unwrap_or(0)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        0
+    }
 }
 
 pub(crate) struct Slot<S> {
     /// The next free slot while this one is free; read and written only
     /// under the free list's lock.
     next_free: AtomicU32,
-    inner: Lock<Inner<S>>,
+    /// The high word of the slot's tokens (the tag bit included); written
+    /// only under `source`'s lock, so stable for the thread holding it.
+    generation: AtomicU32,
+    /// The thread holding `source`'s lock ([`this_thread`]), 0 when none
+    /// (or unknown). A thread finds its own id here only while it holds
+    /// the lock: it stores it after taking the lock and clears it before
+    /// letting go, and no other thread stores that id.
+    holder: AtomicUsize,
+    source: Lock<Option<S>>,
 }
 
 impl<S> Slot<S> {
     pub(crate) const fn vacant() -> Slot<S> {
         Slot {
             next_free: AtomicU32::new(NO_SLOT),
-            inner: Lock::new(Inner {
-                generation: FIRST_GENERATION,
-                source: None,
-            }),
+            generation: AtomicU32::new(FIRST_GENERATION),
+            holder: AtomicUsize::new(0),
+            source: Lock::new(None),
         }
+    }
+
+    /// Takes the slot's lock, or answers `EDEADLK` when this thread holds
+    /// it already (where waiting would be for ever).
+    #[inline]
+    fn acquire(&self) -> Result<Held<'_, S>> {
+        let me = this_thread();
+        let source = match self.source.try_lock() {
+            Some(source) => source,
+            None if me != 0 && self.holder.load(Ordering::Relaxed) == me => {
+                return Err(Errno::DEADLK)
+            }
+            None => self.source.lock(),
+        };
+        self.holder.store(me, Ordering::Relaxed);
+        Ok(Held {
+            holder: &self.holder,
+            source,
+        })
+    }
+}
+
+/// A slot's lock, held; clears the holder word before it unlocks.
+struct Held<'a, S> {
+    holder: &'a AtomicUsize,
+    source: LockGuard<'a, Option<S>>,
+}
+
+impl<S> Drop for Held<'_, S> {
+    #[inline]
+    fn drop(&mut self) {
+        self.holder.store(0, Ordering::Relaxed);
     }
 }
 
@@ -84,12 +134,14 @@ pub(crate) struct Free {
 ///   line. Hold one guard at a time: two threads that each hold one source
 ///   and ask for the other's deadlock. And while a thread holds a guard
 ///   (inside a [`dispatch`](SharedRegistry::dispatch) handler, say), it
-///   must act on that source through the guard
-///   ([`rearm`](SlotGuard::rearm), [`remove`](SlotGuard::remove), deref),
-///   never through the registry's methods that take its token (`modify`,
-///   `remove`, `contains`, `lock`): they wait for the lock the thread
-///   itself holds, for ever. The lock cannot tell its owner without a
-///   thread id, which costs a system call per lock in a `no_std` program.
+///   acts on that source through the guard ([`rearm`](SlotGuard::rearm),
+///   [`remove`](SlotGuard::remove), deref): the registry's methods that
+///   take its token (`lock`, `modify`, `remove`) answer `EDEADLK` rather
+///   than wait for the lock the thread itself holds, and `contains`
+///   answers `true`. That takes a thread id, free with the `std` feature
+///   (the address of a thread-local, stored in the slot's holder word
+///   while the lock is held); without `std` it would cost a system call
+///   per lock, so there such a call waits for ever.
 /// * **Insert and remove** also take the free list's lock, for a few
 ///   instructions and no system call: the one lock every thread shares. A
 ///   server accepting hundreds of thousands of connections a second on
@@ -327,8 +379,12 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
         let Some(index) = self.take_slot() else {
             return Err(InsertError::Full(make));
         };
-        let mut inner = self.slots[index as usize].inner.lock();
-        let token = Token::from_parts(index, inner.generation);
+        let slot = &self.slots[index as usize];
+        // A slot off the free list is held by no guard of this thread:
+        // guards are made for occupied slots only, and `remove` lets go of
+        // the lock before it frees the slot.
+        let mut held = slot.acquire().unwrap_or_else(|_| unreachable!());
+        let token = Token::from_parts(index, slot.generation.load(Ordering::Relaxed));
         let source = make(token);
         // Registered under the slot's lock: a dispatch that gets its first
         // event waits for the source to be in place.
@@ -336,51 +392,73 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
             .epoll()
             .and_then(|epoll| epoll.add(&source, token, interest))
         {
-            drop(inner);
+            drop(held);
             self.release_slot(index);
             return Err(InsertError::Errno(e, source));
         }
-        inner.source = Some(source);
-        drop(inner);
+        *held.source = Some(source);
+        drop(held);
         self.len.fetch_add(1, Ordering::Relaxed);
         Ok(token)
     }
 
-    /// The slot a registry token names, if it is in range.
-    #[inline]
-    fn slot(&self, token: Token) -> Option<(usize, &Slot<S>)> {
-        let index = token.index() as usize;
-        self.slots.get(index).map(|slot| (index, slot))
-    }
-
-    /// Locks the source under `token`; `None` (without waiting for
-    /// anything but that slot's lock) when the token is stale, foreign or
-    /// was never issued. The guard gives `&S` and `&mut S`, and can re-arm
-    /// or remove the source.
+    /// Locks the source under `token`. The guard gives `&S` and `&mut S`,
+    /// and can re-arm or remove the source.
     ///
-    /// Blocks while another thread holds the same source.
+    /// Blocks while another thread holds the same source, and only then.
+    ///
+    /// # Errors
+    ///
+    /// * `ENOENT` when the token is stale, foreign or was never issued
+    ///   (found without waiting for anything but that slot's lock).
+    /// * `EDEADLK` when this very thread holds the source already (inside
+    ///   a [`dispatch`](SharedRegistry::dispatch) handler for it, or with
+    ///   a guard from [`iter`](SharedRegistry::iter) or `lock` still
+    ///   alive): act on it through that guard. Detected with the `std`
+    ///   feature, where every thread has an id for free (the address of a
+    ///   thread-local); without `std` a thread has none short of a system
+    ///   call per lock, and such a call waits for ever.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use rawepoll::{Errno, EventFd, Interest, SharedRegistry};
+    /// let registry = SharedRegistry::<EventFd, 4>::new();
+    /// let token = registry.insert(EventFd::new()?, Interest::READABLE).map_err(|e| e.errno())?;
+    /// let guard = registry.lock(token)?;
+    /// # #[cfg(feature = "std")]
+    /// assert_eq!(registry.modify(token, Interest::WRITABLE).err(), Some(Errno::DEADLK));
+    /// guard.rearm(Interest::WRITABLE)?; // the way, while the guard lives
+    /// drop(guard.remove());
+    /// assert_eq!(registry.lock(token).err(), Some(Errno::NOENT));
+    /// # Ok::<(), rawepoll::Errno>(())
+    /// ```
     #[inline]
-    pub fn lock(&self, token: Token) -> Option<SlotGuard<'_, S, N>> {
-        let (index, slot) = self.slot(token)?;
-        let inner = slot.inner.lock();
-        if token.generation() == inner.generation && inner.source.is_some() {
-            Some(SlotGuard {
+    pub fn lock(&self, token: Token) -> Result<SlotGuard<'_, S, N>> {
+        let index = token.index() as usize;
+        let slot = self.slots.get(index).ok_or(Errno::NOENT)?;
+        let live = |slot: &Slot<S>| slot.generation.load(Ordering::Relaxed) == token.generation();
+        match slot.acquire() {
+            Ok(held) if live(slot) && held.source.is_some() => Ok(SlotGuard {
                 registry: self,
                 index,
                 token,
-                inner,
-            })
-        } else {
-            None
+                held,
+            }),
+            // Held by this thread, so its generation cannot change under
+            // us: a stale token is still told apart.
+            Err(e) if live(slot) => Err(e),
+            _ => Err(Errno::NOENT),
         }
     }
 
     /// Whether `token` names a live source (which another thread may
-    /// remove right after this answers).
+    /// remove right after this answers). Never waits for ever: a source
+    /// this thread holds is live.
     #[inline]
     #[must_use]
     pub fn contains(&self, token: Token) -> bool {
-        self.lock(token).is_some()
+        matches!(self.lock(token), Ok(_) | Err(Errno::DEADLK))
     }
 
     /// `epoll_ctl(MOD)`—Changes the interest of the source under `token`;
@@ -389,23 +467,28 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     ///
     /// # Errors
     ///
-    /// `ENOENT` when `token` is stale or was never issued; otherwise as
-    /// [`Epoll::modify`].
+    /// `ENOENT` and `EDEADLK` as [`lock`](SharedRegistry::lock);
+    /// otherwise as [`Epoll::modify`].
     #[inline]
     pub fn modify(&self, token: Token, interest: Interest) -> Result<()> {
-        self.lock(token).ok_or(Errno::NOENT)?.rearm(interest)
+        self.lock(token)?.rearm(interest)
     }
 
     /// `epoll_ctl(DEL)`—Unregisters the source under `token` and gives it
-    /// back; `None` when the token is stale. Every token issued for the
-    /// slot goes stale, for every thread: an event for it still in another
-    /// thread's buffer is dropped there. See
-    /// [`Registry::remove`](crate::Registry::remove) for why `DEL`'s error
-    /// is not returned, and for what happens in a child made by `fork`
-    /// (the source is forgotten, the parent's registration is not
+    /// back. Every token issued for the slot goes stale, for every thread:
+    /// an event for it still in another thread's buffer is dropped there.
+    /// See [`Registry::remove`](crate::Registry::remove) for why `DEL`'s
+    /// error is not returned, and for what happens in a child made by
+    /// `fork` (the source is forgotten, the parent's registration is not
     /// deleted).
+    ///
+    /// # Errors
+    ///
+    /// `ENOENT` when the token is stale, foreign or was never issued;
+    /// `EDEADLK` when this thread holds the source's guard
+    /// ([`SlotGuard::remove`] is the way then). Nothing is removed.
     #[inline]
-    pub fn remove(&self, token: Token) -> Option<S> {
+    pub fn remove(&self, token: Token) -> Result<S> {
         self.lock(token).map(SlotGuard::remove)
     }
 
@@ -415,8 +498,8 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     ///
     /// Each slot is locked as the iterator reaches it and stays locked
     /// until that guard is dropped, so drop each guard before taking the
-    /// next (a `for` loop does) and never call `lock` on a token from
-    /// inside the loop. Sources inserted or removed by other threads during
+    /// next (a `for` loop does); a source this thread holds already is
+    /// skipped, not waited for. Sources inserted or removed by other threads during
     /// the walk may or may not be seen; none is seen twice.
     ///
     /// # Example
@@ -440,13 +523,15 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
             .iter()
             .enumerate()
             .filter_map(move |(index, slot)| {
-                let inner = slot.inner.lock();
-                inner.source.as_ref()?;
+                // A slot this thread holds already is skipped (it is
+                // being handled), not waited for.
+                let held = slot.acquire().ok()?;
+                held.source.as_ref()?;
                 Some(SlotGuard {
                     registry: self,
                     index,
-                    token: Token::from_parts(index as u32, inner.generation),
-                    inner,
+                    token: Token::from_parts(index as u32, slot.generation.load(Ordering::Relaxed)),
+                    held,
                 })
             })
     }
@@ -536,11 +621,16 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
         for event in events {
             let token = event.token();
             let target = if token.is_registry() {
-                let Some(guard) = self.lock(token) else {
-                    self.stale.fetch_add(1, Ordering::Relaxed);
-                    continue;
-                };
-                Target::Source(guard)
+                match self.lock(token) {
+                    Ok(guard) => Target::Source(guard),
+                    // This thread holds the source: a dispatch nested in
+                    // that source's own handler, which is handling it.
+                    Err(Errno::DEADLK) => continue,
+                    Err(_) => {
+                        self.stale.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                }
             } else {
                 Target::Foreign(token)
             };
@@ -620,7 +710,7 @@ pub struct SlotGuard<'a, S: AsFd, const N: usize> {
     registry: &'a SharedRegistry<S, N>,
     index: usize,
     token: Token,
-    inner: LockGuard<'a, Inner<S>>,
+    held: Held<'a, S>,
 }
 
 impl<S: AsFd, const N: usize> SlotGuard<'_, S, N> {
@@ -635,7 +725,7 @@ impl<S: AsFd, const N: usize> SlotGuard<'_, S, N> {
     fn source(&self) -> &S {
         // Some: a guard is made only for an occupied slot, and only
         // `remove` (which consumes the guard) empties it.
-        self.inner.source.as_ref().unwrap_or_else(|| unreachable!())
+        self.held.source.as_ref().unwrap_or_else(|| unreachable!())
     }
 
     /// `epoll_ctl(MOD)`—Re-arms the source (after a
@@ -659,8 +749,12 @@ impl<S: AsFd, const N: usize> SlotGuard<'_, S, N> {
     #[inline]
     #[must_use = "dropping the source closes it: `drop(guard.remove())` says so"]
     pub fn remove(mut self) -> S {
-        let source = self.inner.source.take().unwrap_or_else(|| unreachable!());
-        self.inner.generation = next_generation(self.inner.generation);
+        let source = self.held.source.take().unwrap_or_else(|| unreachable!());
+        let generation = &self.registry.slots[self.index].generation;
+        generation.store(
+            next_generation(generation.load(Ordering::Relaxed)),
+            Ordering::Relaxed,
+        );
         if let Some(epoll) = self.registry.epoll.get() {
             // See Registry::remove: ENOENT/EBADF leave nothing registered
             // under a live token; and in a child made by fork the
@@ -688,7 +782,7 @@ impl<S: AsFd, const N: usize> Deref for SlotGuard<'_, S, N> {
 impl<S: AsFd, const N: usize> DerefMut for SlotGuard<'_, S, N> {
     #[inline]
     fn deref_mut(&mut self) -> &mut S {
-        self.inner.source.as_mut().unwrap_or_else(|| unreachable!())
+        self.held.source.as_mut().unwrap_or_else(|| unreachable!())
     }
 }
 
