@@ -1,8 +1,18 @@
 //! Decides whether rustix will make raw system calls on this target, the
-//! same way rustix's own build script does, and tells the crate through a
-//! cfg. Where it would not, the crate compiles to nothing but a clear
-//! `compile_error!` (see src/unsupported.rs), rather than a silent libc
-//! dependency or a confusing error from a dependency.
+//! same way rustix's own build script does. Where it would not, the build
+//! stops here with a clear error (`cargo::error`), before the crate is
+//! compiled: no silent libc dependency, no confusing error from a
+//! dependency, and no `cfg` for the crate's modules to repeat.
+//!
+//! rawepoll promises no libc. rustix (1.x) uses its raw-syscall backend on
+//! Linux for `x86_64`, x86, aarch64, arm and riscv64; on powerpc,
+//! powerpc64le, s390x and little-endian mips only when built with
+//! `--cfg rustix_use_experimental_asm` (which needs a nightly compiler);
+//! and on every other architecture never. Under Miri rustix always uses
+//! libc shims; that is allowed, since nothing is linked there. A crate
+//! elsewhere in the graph can still turn on rustix's `use-libc` feature,
+//! which no `cfg` can see: check with `cargo tree -e normal -i libc` that
+//! nothing pulls libc in.
 //!
 //! This is the one statement of the architecture rule. Cargo.toml repeats
 //! it as the target cfg of the raw-syscall dependencies (Cargo cannot read
@@ -13,7 +23,6 @@ use std::env::var;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
-    println!("cargo::rustc-check-cfg=cfg(rawepoll_unsupported, values(none(), \"os\", \"use_libc\", \"arch\"))");
     println!("cargo::rustc-check-cfg=cfg(rawepoll_epoll_wait)");
 
     let cfg = |name: &str| var(format!("CARGO_CFG_{name}")).unwrap_or_default();
@@ -37,11 +46,20 @@ fn main() {
         _ => false,
     };
     let unsupported = if os != "linux" {
-        Some("os")
+        Some("rawepoll supports Linux only: epoll is a Linux system call interface")
     } else if has("RUSTIX_USE_LIBC") {
-        Some("use_libc")
+        Some(
+            "rawepoll: `--cfg rustix_use_libc` makes rustix call libc, and rawepoll promises \
+             no libc; remove that cfg from RUSTFLAGS",
+        )
     } else if !raw_backend {
-        Some("arch")
+        Some(
+            "rawepoll: on this architecture rustix would make its system calls through libc, \
+             and rawepoll promises none. On powerpc, powerpc64le, s390x and little-endian mips, \
+             build with a nightly compiler and RUSTFLAGS=\"--cfg rustix_use_experimental_asm\" \
+             to use rustix's raw-syscall backend; other architectures have no raw backend in \
+             rustix yet (the rule is in rawepoll's build.rs)",
+        )
     } else {
         None
     };
@@ -64,9 +82,8 @@ fn main() {
     if epoll_wait && unsupported.is_none() {
         println!("cargo:rustc-cfg=rawepoll_epoll_wait");
     }
-    if let Some(reason) = unsupported {
-        // The bare name turns the crate off; the value picks the message.
-        println!("cargo:rustc-cfg=rawepoll_unsupported");
-        println!("cargo:rustc-cfg=rawepoll_unsupported=\"{reason}\"");
+    if let Some(refusal) = unsupported {
+        // Stops the build before the crate is compiled (Cargo 1.84+).
+        println!("cargo::error={refusal}");
     }
 }

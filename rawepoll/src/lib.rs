@@ -125,9 +125,6 @@
 //! [rustix]: https://docs.rs/rustix
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// The internal cfg that turns the crate off on unsupported targets is not a
-// condition a reader can choose: keep it off every docs.rs page.
-#![cfg_attr(docsrs, doc(auto_cfg(hide(rawepoll_unsupported))))]
 #![deny(missing_docs)]
 #![warn(clippy::pedantic)]
 #![allow(
@@ -145,45 +142,29 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-mod unsupported;
-
-// Everything below exists only where rustix makes raw system calls
-// (`build.rs` decides); elsewhere `backend` stops the build with a clear
-// error and nothing else is compiled. Plain `#[cfg]` attributes, not a
-// macro, so that rustfmt sees every module.
-#[cfg(not(rawepoll_unsupported))]
+// The architecture rule (where rustix makes raw system calls) is stated
+// once, in build.rs, which stops the build elsewhere before this crate is
+// compiled: no module here needs a `cfg` for it.
 #[macro_use]
 mod fd;
 // Registries built in place on the heap: with `sys`, the only module with
 // `unsafe` code.
-#[cfg(all(feature = "std", not(rawepoll_unsupported)))]
+#[cfg(feature = "std")]
 #[allow(unsafe_code)]
 mod boxed;
-#[cfg(not(rawepoll_unsupported))]
 pub mod epoll;
-#[cfg(not(rawepoll_unsupported))]
 pub mod event;
-#[cfg(not(rawepoll_unsupported))]
 mod interest;
-#[cfg(not(rawepoll_unsupported))]
 mod probe;
-#[cfg(not(rawepoll_unsupported))]
 pub mod registry;
-#[cfg(not(rawepoll_unsupported))]
 pub mod sigset;
-#[cfg(not(rawepoll_unsupported))]
 pub mod slab;
-#[cfg(not(rawepoll_unsupported))]
 mod source;
-#[cfg(not(rawepoll_unsupported))]
 #[allow(unsafe_code)]
 mod sys;
-#[cfg(not(rawepoll_unsupported))]
 mod timeout;
-#[cfg(not(rawepoll_unsupported))]
 pub mod timer_set;
 
-#[cfg(not(rawepoll_unsupported))]
 pub use crate::{
     epoll::Epoll,
     event::{Event, Events, RawEvent},
@@ -200,32 +181,27 @@ pub use crate::{
 };
 
 /// A process id, for [`PidFd::open`] (rustix's type).
-#[cfg(not(rawepoll_unsupported))]
 #[doc(no_inline)]
 pub use rustix::process::Pid;
 /// A named signal, for [`SigSet`] and [`PidFd::send_signal`] (rustix's
 /// type); real-time signals are raw `i32`s.
-#[cfg(not(rawepoll_unsupported))]
 #[doc(no_inline)]
 pub use rustix::process::Signal;
 
 /// File-descriptor types and traits (rustix's; std's own with the `std`
 /// feature).
-#[cfg(not(rawepoll_unsupported))]
 #[doc(no_inline)]
 pub use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 /// The error of every call: the kernel's `errno`, unchanged. `Copy`, `no_std`.
-#[cfg(not(rawepoll_unsupported))]
 #[doc(no_inline)]
 pub use rustix::io::Errno;
 
 /// `core::result::Result` with [`Errno`] as the default error, so that
 /// `use rawepoll::*;` leaves `Result<T, E>` working for other errors.
-#[cfg(not(rawepoll_unsupported))]
 pub type Result<T, E = Errno> = core::result::Result<T, E>;
 
 /// The README's Rust examples, compiled and run as doctests (with
 /// `--all-features`: they use std's types).
-#[cfg(all(doctest, feature = "std", not(rawepoll_unsupported)))]
+#[cfg(all(doctest, feature = "std"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
