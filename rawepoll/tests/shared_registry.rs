@@ -374,7 +374,10 @@ fn a_thread_that_holds_a_source_gets_edeadlk_from_its_token_not_a_hang() {
     REG.lock(t).unwrap().notify().unwrap();
     let answers = within_10_s(move || {
         let mut events = Events::<4>::new();
-        assert_eq!(REG.wait(&mut events, Timeout::from_millis(1000)).unwrap(), 1);
+        assert_eq!(
+            REG.wait(&mut events, Timeout::from_millis(1000)).unwrap(),
+            1
+        );
         let mut answers = Vec::new();
         let mut result = None;
         REG.dispatch(&events, |guard, _| {
@@ -389,7 +392,11 @@ fn a_thread_that_holds_a_source_gets_edeadlk_from_its_token_not_a_hang() {
             answers.push(REG.modify(other, oneshot).err());
             // contains answers; a walk and a nested dispatch skip the held
             // source.
-            let counts = (REG.contains(t), REG.iter().count(), REG.dispatch(&events, |_, _| {}));
+            let counts = (
+                REG.contains(t),
+                REG.iter().count(),
+                REG.dispatch(&events, |_, _| {}),
+            );
             guard.rearm(oneshot).unwrap(); // the way, through the guard
             result = Some((answers.clone(), counts));
         });
@@ -414,7 +421,9 @@ fn a_thread_that_holds_a_source_gets_edeadlk_from_its_token_not_a_hang() {
 #[test]
 fn another_thread_still_waits_for_a_held_source_and_then_gets_it() {
     let reg = Arc::new(SharedRegistry::<EventFd, 2>::new());
-    let t = reg.insert(EventFd::new().unwrap(), Interest::READABLE).unwrap();
+    let t = reg
+        .insert(EventFd::new().unwrap(), Interest::READABLE)
+        .unwrap();
     let guard = reg.lock(t).unwrap();
     let started = Arc::new(AtomicBool::new(false));
     let waiter = {
@@ -428,7 +437,10 @@ fn another_thread_still_waits_for_a_held_source_and_then_gets_it() {
         thread::yield_now();
     }
     thread::sleep(Duration::from_millis(50));
-    assert!(!waiter.is_finished(), "another thread waits; no EDEADLK for it");
+    assert!(
+        !waiter.is_finished(),
+        "another thread waits; no EDEADLK for it"
+    );
     drop(guard);
     assert_eq!(waiter.join().unwrap(), Ok(()));
 }
