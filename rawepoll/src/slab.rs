@@ -1,5 +1,6 @@
 //! The one generational slab of the workspace: [`Slab`], under
-//! [`Registry`](crate::Registry) and rawepoll-rt's sources.
+//! [`Registry`](crate::Registry), [`TimerSet`](crate::TimerSet)'s handles
+//! and rawepoll-rt's sources.
 
 use core::fmt;
 
@@ -49,7 +50,7 @@ pub(crate) struct Slot<T> {
     /// The high word of the slot's tokens: the tag bit and 31 bits of
     /// generation; 0 in a slot never used (no token has it), set to the
     /// first generation, the tag alone, when the slot is first used.
-    generation: u32,
+    pub(crate) generation: u32,
     /// While free: the next free slot, plus one (0: none).
     next_free: u32,
     value: Option<T>,
@@ -89,14 +90,14 @@ impl<T, const N: usize> Slab<T, N> {
     /// How many values it holds.
     #[inline]
     #[must_use]
-    pub fn len(&self) -> usize {
+    pub const fn len(&self) -> usize {
         self.len as usize
     }
 
     /// Whether it holds no value.
     #[inline]
     #[must_use]
-    pub fn is_empty(&self) -> bool {
+    pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
 
@@ -196,6 +197,23 @@ impl<T, const N: usize> Slab<T, N> {
     #[inline]
     pub fn get_mut(&mut self, token: Token) -> Option<&mut T> {
         self.slot_mut(token)?.value.as_mut()
+    }
+
+    /// The value in slot `index`, whatever its generation: for a structure
+    /// that links its values by slot (the timer heap), where the link is
+    /// the check.
+    #[inline]
+    pub(crate) fn at(&self, index: usize) -> Option<&T> {
+        self.slots.get(index)?.value.as_ref()
+    }
+
+    /// The current token of slot `index` (`index` < `N`).
+    #[inline]
+    pub(crate) fn token_at(&self, index: usize) -> Token {
+        Token::from_parts(
+            index as u32,
+            self.slots.get(index).map_or(0, |s| s.generation),
+        )
     }
 
     /// Whether `token` names a value.

@@ -11,7 +11,8 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::{Clock, Errno, Result, Timeout, TimerFd};
+use crate::slab::Slab;
+use crate::{Clock, Errno, Result, Timeout, TimerFd, Token};
 
 /// Children per node of the heap (see the module docs for why four).
 const ARITY: usize = 4;
@@ -22,8 +23,9 @@ const ARITY: usize = 4;
 /// Once the timer has fired, been cancelled, or its slot reused by another
 /// timer, the handle is *stale*: every method given it does nothing and
 /// says so (`None` or `false`), and never touches the timer that reuses the
-/// slot. A slot's generation wraps after 2³² reuses; only a handle that old
-/// could be mistaken for a new one.
+/// slot. The slots are rawepoll's [`Slab`]'s, with its generations: 31 bits
+/// that wrap after 2³¹ reuses of a slot; only a handle that old could be
+/// mistaken for a new one.
 ///
 /// # Example
 ///
@@ -62,6 +64,17 @@ impl TimerHandle {
             slot: value as u32,
             generation: (value >> 32) as u32,
         }
+    }
+
+    /// The slab token: the same two halves.
+    #[inline]
+    const fn token(self) -> Token {
+        Token::from_parts(self.slot, self.generation)
+    }
+
+    #[inline]
+    const fn of(token: Token) -> Self {
+        Self::from_u64(token.0)
     }
 }
 
@@ -147,33 +160,13 @@ impl Entry {
     }
 }
 
-/// One timer's slot.
-struct Slot<K> {
-    /// `Some` while the slot holds a timer.
-    key: Option<K>,
+/// One timer, in the set's slab.
+struct Timer<K> {
+    key: K,
     /// The real deadline (nanoseconds on the set's clock) and sequence.
     when: u64,
     seq: u64,
-    /// The heap position while the slot holds a timer; the next free slot
-    /// (or `NONE`) while it is on the free list.
-    link: u32,
-    generation: u32,
 }
-
-impl<K> Slot<K> {
-    /// All zeros (`link` is set when the slot is first used), so that a
-    /// `static` set, or a `static` `rt::Runtime`, goes in `.bss` and costs
-    /// nothing in the file.
-    const UNUSED: Slot<K> = Slot {
-        key: None,
-        when: 0,
-        seq: 0,
-        link: 0,
-        generation: 0,
-    };
-}
-
-const NONE: u32 = u32::MAX;
 
 /// Up to `N` timers, each a deadline with a key of type `K`; no allocation,
 /// no file descriptor, `const fn new`.
@@ -185,15 +178,16 @@ const NONE: u32 = u32::MAX;
 /// [`reset`](TimerSet::reset_after) the timer.
 ///
 /// `N` is at most `u32::MAX - 1` (a larger one is a compile error). The set holds `N` slots and `N` heap
-/// entries inline (`48 + size_of::<Option<K>>()` bytes per timer on 64-bit
-/// targets): a large
+/// entries inline (68 bytes per timer on 64-bit targets for a key of up to
+/// 8 bytes, 60 for a reference): a large
 /// set belongs in a `static` or a `Box`, or on a thread with a big stack.
 ///
 /// # Costs, and why a heap
 ///
 /// A quaternary (4-ary) min-heap of `(deadline, sequence)` entries, indexed
-/// by a slab of slots that holds each timer's key, its real deadline, its
-/// position in the heap and its generation:
+/// by a [`Slab`] (the one every registry uses) that holds each timer's key,
+/// its real deadline and its position in the heap, under the slot's
+/// generation:
 ///
 /// * **insert** and **cancel** are O(log₄ n): a sift up, or a swap with the
 ///   last entry and one sift.
@@ -295,23 +289,22 @@ const NONE: u32 = u32::MAX;
 /// ```
 pub struct TimerSet<K, const N: usize> {
     clock: Clock,
-    /// Slots `0..unused` have been used at least once; the rest never.
-    unused: u32,
-    /// Head of the free list of released slots, bit-inverted: 0 (`!NONE`)
-    /// when it is empty, so that a new set is all zero bytes (a `static`
-    /// one, or a `static` `rt::Runtime`, takes no room in the file).
-    free: u32,
-    len: u32,
     next_seq: u64,
+    /// `heap[..timers.len]` is the heap.
     heap: [Entry; N],
-    slots: [Slot<K>; N],
+    /// The heap position of the timer in each slot: kept beside the slab,
+    /// not in it, so that a sift writes it without looking into the slot.
+    pos: [u32; N],
+    /// The timers; all zeros when empty, like the heap, so that a `static`
+    /// set (or a `static` runtime) takes no room in the file.
+    timers: Slab<Timer<K>, N>,
 }
 
 impl<K, const N: usize> TimerSet<K, N> {
     /// A compile-time check: a larger `N` does not build (slot indices and
     /// the free-list end marker are `u32`s).
     const CAPACITY_FITS: () = assert!(
-        N < NONE as usize,
+        N < u32::MAX as usize,
         "a TimerSet holds at most u32::MAX - 1 timers"
     );
 
@@ -332,12 +325,10 @@ impl<K, const N: usize> TimerSet<K, N> {
         let () = Self::CAPACITY_FITS;
         TimerSet {
             clock,
-            unused: 0,
-            free: !NONE,
-            len: 0,
             next_seq: 0,
             heap: [Entry::EMPTY; N],
-            slots: [const { Slot::UNUSED }; N],
+            pos: [0; N],
+            timers: Slab::new(),
         }
     }
 
@@ -365,21 +356,21 @@ impl<K, const N: usize> TimerSet<K, N> {
     #[inline]
     #[must_use]
     pub const fn len(&self) -> usize {
-        self.len as usize
+        self.timers.len()
     }
 
     /// Whether no timer is pending.
     #[inline]
     #[must_use]
     pub const fn is_empty(&self) -> bool {
-        self.len == 0
+        self.timers.is_empty()
     }
 
     /// Whether all `N` slots hold a timer: the next insertion fails.
     #[inline]
     #[must_use]
     pub const fn is_full(&self) -> bool {
-        self.len as usize == N
+        self.timers.len() == N
     }
 
     /// `N`.
@@ -403,29 +394,23 @@ impl<K, const N: usize> TimerSet<K, N> {
         deadline: Duration,
         key: K,
     ) -> core::result::Result<TimerHandle, TimerSetFull<K>> {
-        let slot = if self.free != !NONE {
-            let slot = !self.free;
-            self.free = !self.slots[slot as usize].link;
-            slot
-        } else if (self.unused as usize) < N {
-            self.unused += 1;
-            self.unused - 1
-        } else {
+        if self.is_full() {
             return Err(TimerSetFull(key));
-        };
+        }
         let when = nanos(deadline);
         let seq = self.sequence();
-        let pos = self.len;
-        self.len += 1;
-        let s = &mut self.slots[slot as usize];
-        s.key = Some(key);
-        s.when = when;
-        s.seq = seq;
-        s.link = pos;
-        let generation = s.generation;
-        self.heap[pos as usize] = Entry { when, seq, slot };
+        let pos = self.timers.len;
+        let token = match self.timers.insert(Timer { key, when, seq }) {
+            Ok(token) => token,
+            Err(timer) => return Err(TimerSetFull(timer.key)),
+        };
+        self.heap[pos as usize] = Entry {
+            when,
+            seq,
+            slot: token.index(),
+        };
         self.sift_up(pos as usize);
-        Ok(TimerHandle { slot, generation })
+        Ok(TimerHandle::of(token))
     }
 
     /// Adds a timer that expires `delay` from now: reads the clock, then
@@ -449,9 +434,8 @@ impl<K, const N: usize> TimerSet<K, N> {
     /// was cancelled.
     #[inline]
     pub fn cancel(&mut self, handle: TimerHandle) -> Option<K> {
-        let slot = self.live(handle)?;
-        let pos = self.slots[slot].link as usize;
-        Some(self.remove_at(pos))
+        self.timers.get(handle.token())?;
+        self.remove_at(self.pos[handle.slot as usize] as usize)
     }
 
     /// Moves a pending timer's deadline to `deadline` (later or earlier)
@@ -462,18 +446,18 @@ impl<K, const N: usize> TimerSet<K, N> {
     /// its top (see [costs](TimerSet#costs-and-why-a-heap)).
     #[inline]
     pub fn reset_at(&mut self, handle: TimerHandle, deadline: Duration) -> bool {
-        let Some(slot) = self.live(handle) else {
+        let Some(timer) = self.timers.get_mut(handle.token()) else {
             return false;
         };
-        let seq = self.sequence();
-        let s = &mut self.slots[slot];
-        s.when = nanos(deadline);
-        s.seq = seq;
-        let pos = s.link as usize;
+        let seq = self.next_seq;
+        self.next_seq = seq.wrapping_add(1);
+        timer.when = nanos(deadline);
+        timer.seq = seq;
+        let pos = self.pos[handle.slot as usize] as usize;
         let moved = Entry {
-            when: s.when,
+            when: timer.when,
             seq,
-            slot: slot as u32,
+            slot: handle.slot,
         };
         if moved.before(&self.heap[pos]) {
             self.heap[pos] = moved;
@@ -495,22 +479,20 @@ impl<K, const N: usize> TimerSet<K, N> {
     #[inline]
     #[must_use]
     pub fn contains(&self, handle: TimerHandle) -> bool {
-        self.live(handle).is_some()
+        self.timers.contains(handle.token())
     }
 
     /// The pending timer's key; `None` if the handle is stale.
     #[inline]
     #[must_use]
     pub fn get(&self, handle: TimerHandle) -> Option<&K> {
-        let slot = self.live(handle)?;
-        self.slots[slot].key.as_ref()
+        Some(&self.timers.get(handle.token())?.key)
     }
 
     /// The pending timer's key, to change; `None` if the handle is stale.
     #[inline]
     pub fn get_mut(&mut self, handle: TimerHandle) -> Option<&mut K> {
-        let slot = self.live(handle)?;
-        self.slots[slot].key.as_mut()
+        Some(&mut self.timers.get_mut(handle.token())?.key)
     }
 
     /// The pending timer's deadline on the set's clock; `None` if the
@@ -518,8 +500,7 @@ impl<K, const N: usize> TimerSet<K, N> {
     #[inline]
     #[must_use]
     pub fn deadline(&self, handle: TimerHandle) -> Option<Duration> {
-        let slot = self.live(handle)?;
-        Some(Duration::from_nanos(self.slots[slot].when))
+        Some(Duration::from_nanos(self.timers.get(handle.token())?.when))
     }
 
     /// The earliest pending deadline on the set's clock; `None` when the
@@ -528,7 +509,7 @@ impl<K, const N: usize> TimerSet<K, N> {
     #[inline]
     pub fn next_deadline(&mut self) -> Option<Duration> {
         self.settle();
-        if self.len == 0 {
+        if self.is_empty() {
             None
         } else {
             Some(Duration::from_nanos(self.heap[0].when))
@@ -553,15 +534,11 @@ impl<K, const N: usize> TimerSet<K, N> {
     #[inline]
     pub fn pop_expired(&mut self, now: Duration) -> Option<(TimerHandle, K)> {
         self.settle();
-        if self.len == 0 || self.heap[0].when > nanos(now) {
+        if self.is_empty() || self.heap[0].when > nanos(now) {
             return None;
         }
-        let slot = self.heap[0].slot;
-        let handle = TimerHandle {
-            slot,
-            generation: self.slots[slot as usize].generation,
-        };
-        Some((handle, self.remove_at(0)))
+        let handle = TimerHandle::of(self.timers.token_at(self.heap[0].slot as usize));
+        Some((handle, self.remove_at(0)?))
     }
 
     /// The timers expired now: reads the clock once, then yields each timer
@@ -611,21 +588,13 @@ impl<K, const N: usize> TimerSet<K, N> {
 
     /// Removes every timer (dropping the keys); every handle goes stale.
     pub fn clear(&mut self) {
-        while self.len > 0 {
-            let pos = self.len as usize - 1;
+        while !self.is_empty() {
+            let pos = self.len() - 1;
             drop(self.remove_at(pos));
         }
     }
 
     // --- internals -------------------------------------------------------
-
-    /// The slot index of a live handle.
-    #[inline]
-    fn live(&self, handle: TimerHandle) -> Option<usize> {
-        let slot = handle.slot as usize;
-        let s = self.slots.get(slot)?;
-        (s.generation == handle.generation && s.key.is_some()).then_some(slot)
-    }
 
     #[inline]
     fn sequence(&mut self) -> u64 {
@@ -639,9 +608,11 @@ impl<K, const N: usize> TimerSet<K, N> {
     /// top's key is its real one: then it is the earliest of all.
     #[inline]
     fn settle(&mut self) {
-        while self.len > 0 {
+        while !self.is_empty() {
             let top = self.heap[0];
-            let s = &self.slots[top.slot as usize];
+            let Some(s) = self.timers.at(top.slot as usize) else {
+                return; // every heap entry's slot holds a timer
+            };
             if (top.when, top.seq) == (s.when, s.seq) {
                 return;
             }
@@ -655,29 +626,31 @@ impl<K, const N: usize> TimerSet<K, N> {
     }
 
     /// Takes the entry at heap position `pos` out, frees its slot and
-    /// returns its key.
+    /// returns its key (always `Some`: every heap entry's slot holds a
+    /// timer).
     #[inline]
-    fn remove_at(&mut self, pos: usize) -> K {
-        let slot = self.heap[pos].slot as usize;
-        self.len -= 1;
-        let last = self.len as usize;
+    fn remove_at(&mut self, pos: usize) -> Option<K> {
+        let token = self.timers.token_at(self.heap[pos].slot as usize);
+        let timer = self.timers.remove(token);
+        let last = self.len();
         if pos != last {
             let moved = self.heap[last];
             let up = moved.before(&self.heap[pos]);
-            self.heap[pos] = moved;
-            self.slots[moved.slot as usize].link = pos as u32;
+            self.place(pos, moved);
             if up {
                 self.sift_up(pos);
             } else {
                 self.sift_down(pos);
             }
         }
-        let s = &mut self.slots[slot];
-        s.generation = s.generation.wrapping_add(1);
-        s.link = !self.free;
-        self.free = !(slot as u32);
-        // Some: the slot held a timer (every heap entry's slot does).
-        s.key.take().unwrap_or_else(|| unreachable!())
+        timer.map(|timer| timer.key)
+    }
+
+    /// Puts `entry` at heap position `pos`, and tells its timer.
+    #[inline]
+    fn place(&mut self, pos: usize, entry: Entry) {
+        self.heap[pos] = entry;
+        self.pos[entry.slot as usize] = pos as u32;
     }
 
     #[inline]
@@ -689,17 +662,15 @@ impl<K, const N: usize> TimerSet<K, N> {
             if !entry.before(&p) {
                 break;
             }
-            self.heap[pos] = p;
-            self.slots[p.slot as usize].link = pos as u32;
+            self.place(pos, p);
             pos = parent;
         }
-        self.heap[pos] = entry;
-        self.slots[entry.slot as usize].link = pos as u32;
+        self.place(pos, entry);
     }
 
     #[inline]
     fn sift_down(&mut self, mut pos: usize) {
-        let len = self.len as usize;
+        let len = self.len();
         let entry = self.heap[pos];
         loop {
             let first = pos * ARITY + 1;
@@ -717,12 +688,10 @@ impl<K, const N: usize> TimerSet<K, N> {
             if !c.before(&entry) {
                 break;
             }
-            self.heap[pos] = c;
-            self.slots[c.slot as usize].link = pos as u32;
+            self.place(pos, c);
             pos = best;
         }
-        self.heap[pos] = entry;
-        self.slots[entry.slot as usize].link = pos as u32;
+        self.place(pos, entry);
     }
 }
 
@@ -745,7 +714,7 @@ impl<K, const N: usize> fmt::Debug for TimerSet<K, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TimerSet")
             .field("clock", &self.clock)
-            .field("len", &self.len)
+            .field("len", &self.len())
             .field("capacity", &N)
             // The keys need not be Debug; the heap is internal.
             .finish_non_exhaustive()
@@ -792,7 +761,7 @@ impl<K, const N: usize> fmt::Debug for Expired<'_, K, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Expired")
             .field("now", &self.now)
-            .field("pending", &self.set.len)
+            .field("pending", &self.set.len())
             .finish()
     }
 }
@@ -803,12 +772,10 @@ mod tests {
 
     /// Checks the heap invariant and the slot links.
     fn check<K, const N: usize>(set: &TimerSet<K, N>) {
-        let len = set.len as usize;
-        for pos in 0..len {
+        for pos in 0..set.len() {
             let e = set.heap[pos];
-            let s = &set.slots[e.slot as usize];
-            assert!(s.key.is_some());
-            assert_eq!(s.link as usize, pos);
+            let s = set.timers.at(e.slot as usize).expect("a timer");
+            assert_eq!(set.pos[e.slot as usize] as usize, pos);
             assert!(
                 (e.when, e.seq) <= (s.when, s.seq),
                 "cached key later than real"
@@ -852,12 +819,14 @@ mod tests {
     #[test]
     fn generation_wraps_and_old_handles_stay_stale() {
         let mut set = TimerSet::<u8, 1>::new();
-        set.slots[0].generation = u32::MAX;
+        let first = set.insert_at(Duration::ZERO, 0).unwrap();
+        assert_eq!(set.cancel(first), Some(0));
+        set.timers.slots[0].generation = u32::MAX; // the last before the wrap
         let old = set.insert_at(Duration::ZERO, 1).unwrap();
         assert_eq!(old.generation, u32::MAX);
         assert_eq!(set.cancel(old), Some(1));
         let new = set.insert_at(Duration::ZERO, 2).unwrap();
-        assert_eq!(new.generation, 0, "wrapped");
+        assert_eq!(new.generation, first.generation, "wrapped, tag kept");
         assert_eq!(set.cancel(old), None);
         assert_eq!(set.get(new), Some(&2));
     }
