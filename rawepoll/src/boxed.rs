@@ -11,9 +11,9 @@ use std::boxed::Box;
 use rustix::fd::AsFd;
 use rustix_futex_sync::{Mutex as Lock, OnceLock as Once};
 
-use crate::registry::shared::{Free, SharedRegistry, Slot as SharedSlot, NO_SLOT};
+use crate::registry::shared::{SharedRegistry, Slot as SharedSlot};
 use crate::registry::Registry;
-use crate::slab::{Slab, Slot as SlabSlot};
+use crate::slab::{FreeList, Slab, Slot as SlabSlot};
 use crate::{Epoll, Result};
 
 impl<S: AsFd, const N: usize> Registry<S, N> {
@@ -59,8 +59,7 @@ impl<S: AsFd, const N: usize> Registry<S, N> {
             core::ptr::addr_of_mut!((*p).owner).write(crate::registry::current_process());
             core::ptr::addr_of_mut!((*p).epoll).write(epoll);
             let slab = core::ptr::addr_of_mut!((*p).sources);
-            core::ptr::addr_of_mut!((*slab).unused).write(0);
-            core::ptr::addr_of_mut!((*slab).free).write(0);
+            core::ptr::addr_of_mut!((*slab).free).write(FreeList::EMPTY);
             core::ptr::addr_of_mut!((*slab).len).write(0);
             let slots = core::ptr::addr_of_mut!((*slab).slots).cast::<SlabSlot<S>>();
             for i in 0..N {
@@ -91,10 +90,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
         // `assume_init` is sound.
         unsafe {
             core::ptr::addr_of_mut!((*p).epoll).write(Once::new());
-            core::ptr::addr_of_mut!((*p).free).write(Lock::new(Free {
-                head: NO_SLOT,
-                unused: 0,
-            }));
+            core::ptr::addr_of_mut!((*p).free).write(Lock::new(FreeList::EMPTY));
             core::ptr::addr_of_mut!((*p).len).write(AtomicUsize::new(0));
             core::ptr::addr_of_mut!((*p).stale).write(AtomicUsize::new(0));
             core::ptr::addr_of_mut!((*p).owner).write(AtomicU32::new(0));

@@ -12,6 +12,70 @@ use crate::interest::Token;
 /// slot's reuses and wrap.
 pub(crate) const TAG: u32 = (Token::REGISTRY_BIT >> 32) as u32;
 
+/// The generation after `generation`: 31 bits that wrap, the tag kept.
+#[inline]
+pub(crate) const fn next_generation(generation: u32) -> u32 {
+    generation.wrapping_add(1) | TAG
+}
+
+/// Which slot of `N` to use next: released slots first (a list linked
+/// through the slots themselves), then slots never used, counted rather
+/// than listed. All zeros when nothing is used. The one free list of the
+/// workspace: [`Slab`] keeps one inline, and
+/// [`SharedRegistry`](crate::SharedRegistry), whose slots live under
+/// locks of their own, keeps one under its free-list lock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FreeList {
+    /// Slots `unused..N` have never been used.
+    pub(crate) unused: u32,
+    /// The first released slot, plus one (0: none).
+    pub(crate) head: u32,
+}
+
+impl FreeList {
+    pub(crate) const EMPTY: FreeList = FreeList { unused: 0, head: 0 };
+
+    /// The slot the next [`take`](Self::take) gives, and whether it was
+    /// ever used; `None` when all `n` are in use.
+    #[inline]
+    pub(crate) fn peek(self, n: usize) -> Option<(usize, bool)> {
+        if self.head != 0 {
+            Some((self.head as usize - 1, true))
+        } else if (self.unused as usize) < n {
+            Some((self.unused as usize, false))
+        } else {
+            None
+        }
+    }
+
+    /// Takes the slot [`peek`](Self::peek) names; `next_free` reads the
+    /// link a released slot holds (what [`release`](Self::release) gave
+    /// it).
+    #[inline]
+    pub(crate) fn take(
+        &mut self,
+        n: usize,
+        next_free: impl FnOnce(usize) -> u32,
+    ) -> Option<(usize, bool)> {
+        let (index, used) = self.peek(n)?;
+        if used {
+            self.head = next_free(index);
+        } else {
+            self.unused += 1;
+        }
+        Some((index, used))
+    }
+
+    /// Puts slot `index` back; returns the link to store in it.
+    #[inline]
+    #[must_use]
+    pub(crate) fn release(&mut self, index: usize) -> u32 {
+        let link = self.head;
+        self.head = index as u32 + 1;
+        link
+    }
+}
+
 /// Up to `N` values, each under a [`Token`] that goes stale when the value
 /// is removed: slot index in the low 32 bits, the slot's generation in the
 /// high 32 ([`Token::from_parts`]). A token of a removed value never
@@ -38,10 +102,7 @@ pub(crate) const TAG: u32 = (Token::REGISTRY_BIT >> 32) as u32;
 /// assert!(a.is_registry());
 /// ```
 pub struct Slab<T, const N: usize> {
-    /// Slots `unused..N` have never held a value.
-    pub(crate) unused: u32,
-    /// The first free slot that held a value, plus one (0: none).
-    pub(crate) free: u32,
+    pub(crate) free: FreeList,
     pub(crate) len: u32,
     pub(crate) slots: [Slot<T>; N],
 }
@@ -51,7 +112,7 @@ pub(crate) struct Slot<T> {
     /// generation; 0 in a slot never used (no token has it), set to the
     /// first generation, the tag alone, when the slot is first used.
     pub(crate) generation: u32,
-    /// While free: the next free slot, plus one (0: none).
+    /// While free: the [`FreeList`]'s link.
     next_free: u32,
     value: Option<T>,
 }
@@ -80,8 +141,7 @@ impl<T, const N: usize> Slab<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::CHECK_N;
         Slab {
-            unused: 0,
-            free: 0,
+            free: FreeList::EMPTY,
             len: 0,
             slots: [const { Slot::VACANT }; N],
         }
@@ -114,23 +174,13 @@ impl<T, const N: usize> Slab<T, N> {
     #[inline]
     #[must_use]
     pub fn next_token(&self) -> Option<Token> {
-        let index = self.next_index()?;
-        let generation = if self.free != 0 {
+        let (index, used) = self.free.peek(N)?;
+        let generation = if used {
             self.slots[index].generation
         } else {
             TAG // a slot never used: the first generation
         };
         Some(Token::from_parts(index as u32, generation))
-    }
-
-    fn next_index(&self) -> Option<usize> {
-        if self.free != 0 {
-            Some(self.free as usize - 1)
-        } else if (self.unused as usize) < N {
-            Some(self.unused as usize)
-        } else {
-            None
-        }
     }
 
     /// Stores `value` and returns its token (the one
@@ -142,14 +192,12 @@ impl<T, const N: usize> Slab<T, N> {
     /// `value` itself when the slab is full.
     #[inline]
     pub fn insert(&mut self, value: T) -> Result<Token, T> {
-        let Some(index) = self.next_index() else {
+        let slots = &mut self.slots;
+        let Some((index, used)) = self.free.take(N, |i| slots[i].next_free) else {
             return Err(value);
         };
-        let slot = &mut self.slots[index];
-        if self.free != 0 {
-            self.free = slot.next_free;
-        } else {
-            self.unused += 1;
+        let slot = &mut slots[index];
+        if !used {
             slot.generation = TAG;
         }
         slot.value = Some(value);
@@ -176,12 +224,12 @@ impl<T, const N: usize> Slab<T, N> {
     /// every other issued for that slot go stale.
     #[inline]
     pub fn remove(&mut self, token: Token) -> Option<T> {
-        let free = self.free;
+        let index = token.index() as usize;
         let slot = self.slot_mut(token)?;
         let value = slot.value.take()?;
-        slot.generation = slot.generation.wrapping_add(1) | TAG;
-        slot.next_free = free;
-        self.free = token.index() + 1;
+        slot.generation = next_generation(slot.generation);
+        let link = self.free.release(index);
+        self.slots[index].next_free = link;
         self.len -= 1;
         Some(value)
     }
@@ -225,7 +273,7 @@ impl<T, const N: usize> Slab<T, N> {
 
     /// Every value with its token, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (Token, &T)> + '_ {
-        self.slots[..self.unused as usize]
+        self.slots[..self.free.unused as usize]
             .iter()
             .enumerate()
             .filter_map(|(i, slot)| Some((slot.token(i), slot.value.as_ref()?)))
@@ -233,7 +281,7 @@ impl<T, const N: usize> Slab<T, N> {
 
     /// Every value with its token, mutably, in slot order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (Token, &mut T)> + '_ {
-        self.slots[..self.unused as usize]
+        self.slots[..self.free.unused as usize]
             .iter_mut()
             .enumerate()
             .filter_map(|(i, slot)| {

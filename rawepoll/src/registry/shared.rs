@@ -14,18 +14,9 @@ use crate::event::{Event, Events};
 use crate::interest::{Interest, Token};
 use crate::registry::{current_process, InsertError};
 use crate::sigset::SigSet;
-use crate::slab::TAG as FIRST_GENERATION;
+use crate::slab::{next_generation, FreeList, TAG as FIRST_GENERATION};
 use crate::timeout::{Deadline, Timeout};
 use crate::Result;
-
-pub(crate) const NO_SLOT: u32 = u32::MAX;
-
-/// The next generation: 31 bits that wrap, the top bit kept (the token
-/// layout of [`Slab`](crate::slab::Slab), which `Registry` uses).
-#[inline]
-const fn next_generation(generation: u32) -> u32 {
-    generation.wrapping_add(1) | FIRST_GENERATION
-}
 
 /// This thread's id for the slot locks' holder word: the address of a
 /// thread-local (with `std`), which no other live thread shares; 0 without
@@ -46,8 +37,8 @@ fn this_thread() -> usize {
 }
 
 pub(crate) struct Slot<S> {
-    /// The next free slot while this one is free; read and written only
-    /// under the free list's lock.
+    /// The [`FreeList`]'s link while this slot is free; read and written
+    /// only under the free list's lock.
     next_free: AtomicU32,
     /// The high word of the slot's tokens (the tag bit included); written
     /// only under `source`'s lock, so stable for the thread holding it.
@@ -63,7 +54,7 @@ pub(crate) struct Slot<S> {
 impl<S> Slot<S> {
     pub(crate) const fn vacant() -> Slot<S> {
         Slot {
-            next_free: AtomicU32::new(NO_SLOT),
+            next_free: AtomicU32::new(0),
             generation: AtomicU32::new(FIRST_GENERATION),
             holder: AtomicUsize::new(0),
             source: Lock::new(None),
@@ -101,12 +92,6 @@ impl<S> Drop for Held<'_, S> {
     fn drop(&mut self) {
         self.holder.store(0, Ordering::Relaxed);
     }
-}
-
-/// The free list: released slots, then slots never used (`unused..N`).
-pub(crate) struct Free {
-    pub(crate) head: u32,
-    pub(crate) unused: u32,
 }
 
 /// Up to `N` sources of type `S` in one epoll, for any number of threads at
@@ -212,7 +197,8 @@ pub(crate) struct Free {
 /// ```
 pub struct SharedRegistry<S, const N: usize> {
     pub(crate) epoll: Once<Epoll>,
-    pub(crate) free: Lock<Free>,
+    /// The slab's free list, under the one lock every thread shares.
+    pub(crate) free: Lock<FreeList>,
     pub(crate) len: AtomicUsize,
     pub(crate) stale: AtomicUsize,
     /// The process that made the epoll (0 before it is made): in any other,
@@ -224,7 +210,7 @@ pub struct SharedRegistry<S, const N: usize> {
 
 impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     pub(crate) const CHECK_N: () = assert!(
-        N > 0 && N < NO_SLOT as usize,
+        N > 0 && N < u32::MAX as usize,
         "SharedRegistry<S, N>: N must be between 1 and u32::MAX - 1"
     );
 
@@ -254,10 +240,7 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
         let () = Self::CHECK_N;
         SharedRegistry {
             epoll,
-            free: Lock::new(Free {
-                head: NO_SLOT,
-                unused: 0,
-            }),
+            free: Lock::new(FreeList::EMPTY),
             len: AtomicUsize::new(0),
             stale: AtomicUsize::new(0),
             owner: AtomicU32::new(0),
@@ -312,27 +295,19 @@ impl<S: AsFd, const N: usize> SharedRegistry<S, N> {
     /// Takes a free slot off the free list.
     #[inline]
     fn take_slot(&self) -> Option<u32> {
-        let mut free = self.free.lock();
-        if free.head != NO_SLOT {
-            let index = free.head;
-            free.head = self.slots[index as usize].next_free.load(Ordering::Relaxed);
-            Some(index)
-        } else if (free.unused as usize) < N {
-            free.unused += 1;
-            Some(free.unused - 1)
-        } else {
-            None
-        }
+        let next_free = |i: usize| self.slots[i].next_free.load(Ordering::Relaxed);
+        let (index, _) = self.free.lock().take(N, next_free)?;
+        Some(index as u32)
     }
 
     /// Puts a slot back on the free list.
     #[inline]
     fn release_slot(&self, index: u32) {
         let mut free = self.free.lock();
+        let link = free.release(index as usize);
         self.slots[index as usize]
             .next_free
-            .store(free.head, Ordering::Relaxed);
-        free.head = index;
+            .store(link, Ordering::Relaxed);
     }
 
     /// `epoll_ctl(ADD)`—Registers `source` for `interest` and keeps it;
