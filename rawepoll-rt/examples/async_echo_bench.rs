@@ -25,8 +25,10 @@
 #[path = "async_echo.rs"]
 #[allow(dead_code)]
 mod async_echo;
-#[path = "support/echo_load.rs"]
-mod echo_load;
+mod support {
+    pub mod echo_load;
+}
+use support::echo_load;
 #[path = "echo_smol.rs"]
 #[allow(dead_code)]
 mod echo_smol;

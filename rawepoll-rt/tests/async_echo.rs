@@ -7,11 +7,11 @@
 #[allow(dead_code)]
 mod async_echo;
 
-#[path = "support/echo_clients.rs"]
-mod echo_clients;
-
-#[path = "support/no_main.rs"]
-mod no_main;
+mod support {
+    pub mod echo_clients;
+    pub mod no_main;
+}
+use support::{echo_clients, no_main};
 
 use std::net::TcpListener;
 use std::thread;

@@ -5,8 +5,10 @@
 // (`cargo test --all-features`, as CI and the README run it).
 #![cfg(feature = "std")]
 
-#[path = "support/counting.rs"]
-mod counting;
+mod support {
+    pub mod counting;
+}
+use support::counting;
 
 use std::cell::Cell;
 use std::io::{Read, Write};

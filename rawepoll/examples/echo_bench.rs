@@ -40,8 +40,10 @@ use std::time::Duration;
 
 use rawepoll::{AsFd, EventFd};
 
-#[path = "support/echo_load.rs"]
-mod echo_load;
+mod support {
+    pub mod echo_load;
+}
+use support::echo_load;
 
 use echo_load::{load, parse_args};
 

@@ -6,8 +6,10 @@
 #[allow(dead_code)]
 mod echo_threads;
 
-#[path = "support/echo_clients.rs"]
-mod echo_clients;
+mod support {
+    pub mod echo_clients;
+}
+use support::echo_clients;
 
 use std::net::TcpListener;
 use std::sync::atomic::Ordering;

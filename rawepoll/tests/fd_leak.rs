@@ -4,9 +4,11 @@
 
 use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
 
-#[path = "support/fds.rs"]
-mod fds;
+mod support {
+    pub mod fds;
+}
 use fds::open_fds;
+use support::fds;
 
 #[test]
 fn no_fd_leak_across_1000_create_drop_close() {

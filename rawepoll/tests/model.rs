@@ -6,8 +6,10 @@
 //!
 //! Cases: `MODEL_CASES` (default 3000).
 
-#[path = "support/model.rs"]
-mod model;
+mod support {
+    pub mod model;
+}
+use support::model;
 
 use model::{Harness, Mode, Op, SLOTS};
 use proptest::prelude::*;

@@ -8,8 +8,10 @@ use rawepoll::{
     Signal, SignalFd, Timeout, TimerFd, TimerSet, Token,
 };
 
-#[path = "support/counting.rs"]
-mod counting;
+mod support {
+    pub mod counting;
+}
+use support::counting;
 
 use counting::allocations_during;
 

@@ -8,8 +8,10 @@
 //! i686, aarch64, armv7 and riscv64 under qemu-user.
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
-#[path = "support/no_main.rs"]
-mod no_main;
+mod support {
+    pub mod no_main;
+}
+use support::no_main;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

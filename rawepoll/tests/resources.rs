@@ -5,9 +5,11 @@
 use rawepoll::{Epoll, Errno, EventFd, Events, Interest, Timeout, Token};
 use rustix::process::{getrlimit, setrlimit, Resource};
 
-#[path = "support/fds.rs"]
-mod fds;
+mod support {
+    pub mod fds;
+}
 use fds::open_fds;
+use support::fds;
 
 #[test]
 fn emfile_is_reported_and_the_epoll_stays_usable() {

@@ -34,8 +34,10 @@ use rawepoll::{
 };
 use syscalls::{syscall, Sysno};
 
-#[path = "support/children.rs"]
-mod children;
+mod support {
+    pub mod children;
+}
+use support::children;
 
 const CHILD_ENV: &str = "RAWEPOLL_SANDBOX_SCENARIO";
 

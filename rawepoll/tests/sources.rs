@@ -179,9 +179,11 @@ fn pidfd_open_errors() {
 
 use rawepoll::{set_nonblocking, Clock, ExitStatus, OwnedFd, SigInfo, SignalFd};
 
-#[path = "support/children.rs"]
-mod children;
+mod support {
+    pub mod children;
+}
 use std::os::fd::AsRawFd;
+use support::children;
 
 #[test]
 fn eventfd_with_value_is_readable_at_once() {

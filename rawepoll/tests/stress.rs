@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use rawepoll::{Epoll, EventFd, Events, Interest, Timeout, Token};
 
-#[path = "support/fds.rs"]
-mod fds;
+mod support {
+    pub mod fds;
+}
 use fds::open_fds;
+use support::fds;
 
 const FDS: usize = 10_000;
 const WRITERS: usize = 2;
