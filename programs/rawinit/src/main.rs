@@ -22,7 +22,9 @@
 #![no_main]
 
 mod args;
+mod board;
 mod child;
+mod inittab;
 mod out;
 mod sys;
 
@@ -45,6 +47,9 @@ const SIGTERM: i32 = 15;
 
 #[inline(always)]
 fn main(args: Args, env: Env) -> i32 {
+    if board_init(args) {
+        board::run(env);
+    }
     let opts = match args::parse(args, env) {
         Parsed::Run(o) => o,
         Parsed::Help => {
@@ -80,7 +85,19 @@ fn main(args: Args, env: Env) -> i32 {
     }
 }
 
-fn forwarded_signals() -> SigSet {
+/// Whether to be the board init: PID 1 with no command, or PID 1 started
+/// under the name `init` (`/sbin/init`, whatever words the kernel passes
+/// on from its command line).
+fn board_init(args: Args) -> bool {
+    if !rustix::process::getpid().is_init() {
+        return false;
+    }
+    let name = args.get(0).unwrap_or(b"");
+    let base = name.rsplit(|&b| b == b'/').next().unwrap_or(name);
+    args.len() <= 1 || base == b"init"
+}
+
+pub(crate) fn forwarded_signals() -> SigSet {
     let mut set = SigSet::full();
     for s in NOT_FORWARDED {
         set.remove_raw(s);

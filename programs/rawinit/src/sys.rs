@@ -126,3 +126,151 @@ pub fn set_default_action(sig: i32) -> Result<SigAction, Errno> {
 pub fn restore_action(sig: i32, action: &SigAction) -> Result<(), Errno> {
     rt_sigaction(sig, Some(action), None)
 }
+
+/// `openat(AT_FDCWD, path, flags | O_CLOEXEC)`; `path` must end with a NUL
+/// byte. The fd is returned raw: the caller decides whether to close it.
+pub fn open(path: &[u8], flags: u32) -> Result<i32, Errno> {
+    use linux_raw_sys::general::{AT_FDCWD, O_CLOEXEC};
+    if path.last() != Some(&0) {
+        return Err(Errno::INVAL);
+    }
+    // SAFETY: `path` is NUL-terminated (checked above) and the kernel only
+    // reads it; the other arguments are numbers.
+    unsafe {
+        syscalls::syscall3(
+            Sysno::openat,
+            AT_FDCWD as isize as usize,
+            path.as_ptr() as usize,
+            (flags | O_CLOEXEC) as usize,
+        )
+    }
+    .map(|fd| fd as i32)
+    .map_err(errno)
+}
+
+/// `close(fd)`, best effort.
+pub fn close(fd: i32) {
+    // SAFETY: closes a raw fd the caller owns and uses no more.
+    let _ = unsafe { syscalls::syscall1(Sysno::close, fd as usize) };
+}
+
+/// `dup3(old, new, 0)`: `new` becomes a copy of `old` (not close-on-exec);
+/// nothing to do when they are the same fd.
+pub fn dup_to(old: i32, new: i32) -> Result<(), Errno> {
+    if old == new {
+        return Ok(());
+    }
+    // SAFETY: dup3 reads no memory; `new` is replaced, which is the point.
+    unsafe { syscalls::syscall3(Sysno::dup3, old as usize, new as usize, 0) }
+        .map(drop)
+        .map_err(errno)
+}
+
+/// `ioctl(fd, request, arg)` with an integer argument or none.
+fn ioctl_int(fd: i32, request: u32, arg: usize) -> Result<usize, Errno> {
+    // SAFETY: only requests that take an integer (or nothing) by value, not
+    // a pointer, come here, so the kernel reads or writes no memory of ours.
+    unsafe { syscalls::syscall3(Sysno::ioctl, fd as usize, request as usize, arg) }.map_err(errno)
+}
+
+/// `ioctl(fd, TIOCSCTTY, 0)`: `fd`'s terminal becomes the session's
+/// controlling terminal.
+pub fn set_controlling_tty(fd: i32) -> Result<(), Errno> {
+    ioctl_int(fd, linux_raw_sys::ioctl::TIOCSCTTY, 0).map(drop)
+}
+
+/// `ioctl(fd, WDIOC_GETTIMEOUT, &seconds)`: a watchdog's timeout.
+pub fn watchdog_timeout(fd: i32) -> Result<u32, Errno> {
+    let mut seconds: i32 = 0;
+    // SAFETY: WDIOC_GETTIMEOUT writes one int through the pointer, which
+    // points to a live, writable `i32`.
+    unsafe {
+        syscalls::syscall3(
+            Sysno::ioctl,
+            fd as usize,
+            linux_raw_sys::ioctl::WDIOC_GETTIMEOUT as usize,
+            core::ptr::from_mut(&mut seconds) as usize,
+        )
+    }
+    .map_err(errno)?;
+    Ok(seconds.max(0) as u32)
+}
+
+/// `reboot(LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, cmd, NULL)`.
+pub fn reboot(cmd: u32) -> Result<(), Errno> {
+    use linux_raw_sys::general::{LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2};
+    // SAFETY: the commands used here (CAD_OFF, HALT, POWER_OFF, RESTART)
+    // take no argument; the kernel reads no memory of ours.
+    unsafe {
+        syscalls::syscall4(
+            Sysno::reboot,
+            LINUX_REBOOT_MAGIC1 as usize,
+            LINUX_REBOOT_MAGIC2 as usize,
+            cmd as usize,
+            0,
+        )
+    }
+    .map(drop)
+    .map_err(errno)
+}
+
+/// `sync()`: every file system's data to its disk, before a reboot.
+pub fn sync() {
+    // SAFETY: sync takes no argument.
+    let _ = unsafe { syscalls::syscall0(Sysno::sync) };
+}
+
+/// `read(fd, buf)`.
+pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`, which
+    // is live and writable for that long.
+    unsafe {
+        syscalls::syscall3(
+            Sysno::read,
+            fd as usize,
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+        )
+    }
+    .map_err(errno)
+}
+
+/// `write(fd, bytes)`.
+pub fn write(fd: i32, bytes: &[u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel reads at most `bytes.len()` bytes from `bytes`.
+    unsafe {
+        syscalls::syscall3(
+            Sysno::write,
+            fd as usize,
+            bytes.as_ptr() as usize,
+            bytes.len(),
+        )
+    }
+    .map_err(errno)
+}
+
+/// `clock_gettime(CLOCK_MONOTONIC)` in milliseconds, as a system call, not
+/// through the vDSO:
+/// PID 1 reads the clock only when a service exits or a timer is due, and
+/// the vDSO lookup would cost more bytes than all those calls cost time.
+pub fn monotonic() -> u64 {
+    let mut ts = linux_raw_sys::general::__kernel_timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: the kernel writes one `struct __kernel_timespec` (the 64-bit
+    // time layout of `clock_gettime`, the syscall rustix also makes on
+    // every architecture here) through the pointer, which points to one.
+    #[cfg(target_pointer_width = "32")]
+    let call = Sysno::clock_gettime64;
+    #[cfg(target_pointer_width = "64")]
+    let call = Sysno::clock_gettime;
+    let _ = unsafe {
+        syscalls::syscall2(
+            call,
+            linux_raw_sys::general::CLOCK_MONOTONIC as usize,
+            core::ptr::from_mut(&mut ts) as usize,
+        )
+    };
+    (ts.tv_sec as u64).wrapping_mul(1000) + ts.tv_nsec as u64 / 1_000_000
+}
