@@ -1181,3 +1181,274 @@ fn starts_under_qemu_user() {
         "{stderr}"
     );
 }
+
+// --- The board init: PID 1 with no command --------------------------------
+//
+// In a pid namespace `reboot(2)` ends the namespace's init with a signal
+// (SIGINT for halt and power off, SIGHUP for restart), which unshare
+// reports as 128+N: the whole shutdown runs for real, without a machine.
+// `.ci/board` boots real kernels under qemu-system for the rest.
+
+/// rawinit as the board init of a pid namespace, reading `inittab` (where
+/// `LOG` stands for a log file every entry writes to, as its terminal).
+struct Board {
+    child: Child,
+    init: u32,
+    dir: PathBuf,
+    started: Instant,
+}
+
+impl Board {
+    fn start(name: &str, inittab: &str) -> Board {
+        let dir = std::env::temp_dir().join(format!("rawinit-board-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("log");
+        std::fs::write(&log, "").unwrap();
+        let tab = dir.join("inittab");
+        std::fs::write(&tab, inittab.replace("LOG", log.to_str().unwrap())).unwrap();
+        let stderr = std::fs::File::create(dir.join("stderr")).unwrap();
+        let child = init_cmd("unshare")
+            .args(["--pid", "--fork", "--mount-proc"])
+            .args(init_argv())
+            .env("RAWINIT_INITTAB", &tab)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let init = child_of(child.id());
+        Board {
+            child,
+            init,
+            dir,
+            started: Instant::now(),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap()
+    }
+
+    /// What rawinit said on its console (stderr).
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr")).unwrap()
+    }
+
+    /// Waits (up to 15 s) until the log holds `line` `n` times.
+    fn wait_for(&self, line: &str, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.log().lines().filter(|l| *l == line).count() < n {
+            assert!(
+                Instant::now() < deadline,
+                "{line:?} not {n} times in the log: {:?}; rawinit said: {}",
+                self.log(),
+                self.stderr()
+            );
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn signal(&self, sig: &str) {
+        let s = Command::new("kill")
+            .args([&format!("-{sig}"), &self.init.to_string()])
+            .status()
+            .unwrap();
+        assert!(s.success());
+    }
+
+    /// Waits for the namespace to end: unshare's 128+N, rawinit's
+    /// stderr, the log, and how long since `since`.
+    fn finish(self, since: Instant) -> (i32, String, String, Duration) {
+        let mut child = self.child;
+        wait_timeout(&mut child, Duration::from_secs(20));
+        let elapsed = since.elapsed();
+        let status = child.wait().unwrap();
+        let (log, stderr) = (
+            std::fs::read_to_string(self.dir.join("log")).unwrap(),
+            std::fs::read_to_string(self.dir.join("stderr")).unwrap(),
+        );
+        let _ = std::fs::remove_dir_all(&self.dir);
+        // unshare ends the way its child did: a signal is 128+N here.
+        use std::os::unix::process::ExitStatusExt;
+        let code = status
+            .code()
+            .or(status.signal().map(|s| 128 + s))
+            .unwrap_or(-1);
+        (code, stderr, log, elapsed)
+    }
+}
+
+fn skip_board(what: &str) -> bool {
+    outside_the_repository() || skip_unless_root(what)
+}
+
+#[test]
+fn board_boots_in_busybox_order_respawns_with_back_off_and_powers_off() {
+    if skip_board("the board init") {
+        return;
+    }
+    let board = Board::start(
+        "order",
+        "# busybox order: sysinit, wait, then once and respawn\n\
+         LOG::sysinit:/bin/echo sysinit-1\n\
+         LOG::sysinit:/bin/sh -c 'sleep 0.3; echo sysinit-2'\n\
+         not a line\n\
+         LOG::wait:/bin/echo wait-1\n\
+         LOG::frobnicate:/bin/true\n\
+         LOG::once:/bin/echo once-1\n\
+         LOG::respawn:/bin/sh -c 'echo respawn-run; exit 1'\n\
+         LOG::ctrlaltdel:/bin/echo ctrlaltdel-1\n\
+         LOG::shutdown:/bin/echo shutdown-1\n\
+         LOG::shutdown:/bin/sh -c 'sleep 0.2; echo shutdown-2'\n",
+    );
+    board.wait_for("respawn-run", 4); // restarts after 0.5, 1 and 2 s
+    let first_three = board.started.elapsed();
+    board.signal("INT"); // Ctrl-Alt-Del
+    board.wait_for("ctrlaltdel-1", 1);
+    board.signal("USR2");
+    let (code, stderr, log, _) = board.finish(Instant::now());
+    assert_eq!(
+        code, 130,
+        "power off ends the namespace's init with SIGINT: {stderr}"
+    );
+    let lines: Vec<&str> = log.lines().filter(|l| *l != "respawn-run").collect();
+    assert_eq!(
+        lines,
+        [
+            "sysinit-1",
+            "sysinit-2",
+            "wait-1",
+            "once-1",
+            "ctrlaltdel-1",
+            "shutdown-1",
+            "shutdown-2"
+        ],
+        "{log}"
+    );
+    assert!(
+        first_three >= Duration::from_millis(3300),
+        "three restarts with growing delays (0.5 + 1 + 2 s) took {first_three:?}"
+    );
+    for expected in [
+        "line 4: not id:runlevels:action:process, skipped",
+        "line 6: unknown action, skipped",
+        "exited with 1 after",
+        "again in 500 ms",
+        "again in 1000 ms",
+        "again in 2000 ms",
+        "rawinit: power off",
+        "rawinit: sent SIGTERM to all processes",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in: {stderr}");
+    }
+}
+
+#[test]
+fn board_signals_halt_reboot_and_a_service_that_ignores_term_is_killed() {
+    if skip_board("the board init's shutdown signals") {
+        return;
+    }
+    for (sig, code, said) in [("USR1", 130, "halt"), ("TERM", 129, "reboot")] {
+        let board = Board::start(
+            sig,
+            "LOG::once:/bin/sh -c 'trap \"\" TERM; echo stubborn; exec sleep 100'\n\
+             LOG::once:/bin/sh -c 'trap \"echo polite-term; exit 0\" TERM; echo polite; while :; do sleep 0.05; done'\n",
+        );
+        board.wait_for("stubborn", 1);
+        board.wait_for("polite", 1);
+        let since = Instant::now();
+        board.signal(sig);
+        let (got, stderr, log, took) = board.finish(since);
+        assert_eq!(got, code, "SIG{sig}: {stderr}");
+        assert!(stderr.contains(&format!("rawinit: {said}")), "{stderr}");
+        assert!(stderr.contains("sent SIGKILL to all processes"), "{stderr}");
+        assert!(
+            log.contains("polite-term"),
+            "SIGTERM reached the service: {log}"
+        );
+        assert!(
+            took < Duration::from_secs(4),
+            "a service that ignores SIGTERM held the shutdown {took:?} (grace: 2 s)"
+        );
+    }
+}
+
+#[test]
+fn board_reaps_orphans_and_sleeps_while_idle() {
+    if skip_board("the board init's reaping") {
+        return;
+    }
+    let board = Board::start(
+        "orphans",
+        "LOG::once:/bin/sh -c 'for i in $(seq 50); do (sleep 0.2 &); done; sleep 1; \
+         z=0; for s in /proc/[0-9]*/status; do grep -q \"^State:.*Z\" $s 2>/dev/null && z=$((z+1)); done; \
+         echo zombies=$z; exec sleep 100'\n",
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !board.log().contains("zombies=") {
+        assert!(
+            Instant::now() < deadline,
+            "no count: {} {}",
+            board.log(),
+            board.stderr()
+        );
+        sleep(Duration::from_millis(20));
+    }
+    assert!(board.log().contains("zombies=0"), "{}", board.log());
+    // Idle: nothing to restart, no watchdog: PID 1 does not wake up.
+    let switches = || status_field(board.init, "voluntary_ctxt_switches:").unwrap();
+    let before = switches();
+    sleep(Duration::from_secs(3));
+    let after = switches();
+    assert_eq!(before, after, "PID 1 woke up while idle");
+    board.signal("USR2");
+    assert_eq!(board.finish(Instant::now()).0, 130);
+}
+
+#[test]
+fn board_sighup_reloads_the_inittab_and_sigquit_execs_restart() {
+    if skip_board("the board init's reload") {
+        return;
+    }
+    let board = Board::start(
+        "reload",
+        "LOG::respawn:/bin/sh -c 'trap \"echo a-term; exit 0\" TERM; echo a-up; while :; do sleep 0.05; done'\n\
+         LOG::respawn:/bin/sh -c 'echo kept-up; exec sleep 100'\n",
+    );
+    board.wait_for("a-up", 1);
+    board.wait_for("kept-up", 1);
+    let log = board.dir.join("log");
+    std::fs::write(
+        board.dir.join("inittab"),
+        format!(
+            "{l}::respawn:/bin/sh -c 'echo kept-up; exec sleep 100'\n\
+             {l}::respawn:/bin/sh -c 'echo b-up; exec sleep 100'\n\
+             {l}::restart:/bin/sh -c 'echo restarted; exit 7'\n",
+            l = log.display()
+        ),
+    )
+    .unwrap();
+    board.signal("HUP");
+    board.wait_for("b-up", 1);
+    board.wait_for("a-term", 1);
+    sleep(Duration::from_millis(700));
+    let log_now = board.log();
+    assert_eq!(
+        log_now.matches("kept-up").count(),
+        1,
+        "a kept service is not restarted: {log_now}"
+    );
+    assert_eq!(
+        log_now.matches("a-up").count(),
+        1,
+        "a removed service is not restarted: {log_now}"
+    );
+    // SIGQUIT: the shutdown, then the restart entry replaces PID 1; it
+    // exits 7, which ends the namespace.
+    board.signal("QUIT");
+    let (code, stderr, log, _) = board.finish(Instant::now());
+    assert_eq!(code, 7, "{stderr}");
+    assert!(log.ends_with("restarted\n"), "{log}");
+    assert!(stderr.contains("rawinit: restart"), "{stderr}");
+}

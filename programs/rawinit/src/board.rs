@@ -501,8 +501,12 @@ impl Board {
             Request::Reboot => k::LINUX_REBOOT_CMD_RESTART,
             Request::Restart => {
                 if let Some(entry) = self.table.iter().find(|e| e.action == Action::Restart) {
-                    let _ = set_signal_mask(&SigSet::empty());
-                    exec_process(entry, self.envp.as_ptr());
+                    // busybox's way: PID 1 becomes the restart process, on
+                    // its terminal; if it cannot, the machine restarts.
+                    if on_terminal(entry) {
+                        exec_process(entry, self.envp.as_ptr());
+                    }
+                    let _ = block_signals(&crate::forwarded_signals());
                 }
                 k::LINUX_REBOOT_CMD_RESTART
             }
@@ -544,10 +548,32 @@ fn read_file(path: &[u8], buf: &mut [u8]) -> Result<usize, Errno> {
 /// In the forked child: its own session on the entry's terminal, every
 /// signal unblocked, then the process. Never returns.
 fn exec_entry(entry: &Entry, envp: *const *const u8) -> ! {
+    if !on_terminal(entry) {
+        rawepoll_start::exit(1)
+    }
+    if entry.action == Action::Askfirst {
+        let _ = sys::write(1, b"\nPlease press Enter to activate this console. ");
+        let mut byte = [0u8];
+        loop {
+            match sys::read(0, &mut byte) {
+                Ok(1) if byte[0] == b'\n' => break,
+                Ok(1) | Err(Errno::INTR) => {}
+                _ => rawepoll_start::exit(0),
+            }
+        }
+    }
+    exec_process(entry, envp);
+    rawepoll_start::exit(127)
+}
+
+/// Every signal unblocked, a session of its own, and stdin, stdout and
+/// stderr on the entry's terminal (its controlling terminal if it can
+/// be); `false`, said on the console, when the terminal cannot be opened.
+fn on_terminal(entry: &Entry) -> bool {
     let _ = set_signal_mask(&SigSet::empty());
     let _ = rustix::process::setsid();
     let tty = entry.tty();
-    let mut path = [0u8; 64];
+    let mut path = [0u8; 80];
     let name: &[u8] = if tty.is_empty() {
         b"/dev/console"
     } else if tty[0] == b'/' {
@@ -557,7 +583,7 @@ fn exec_entry(entry: &Entry, envp: *const *const u8) -> ! {
         path[5..5 + tty.len()].copy_from_slice(tty);
         &path[..5 + tty.len()]
     };
-    let mut with_nul = [0u8; 64];
+    let mut with_nul = [0u8; 80];
     with_nul[..name.len()].copy_from_slice(name);
     // O_APPEND: no effect on a terminal; a log file as `id` (tests) keeps
     // every writer's lines.
@@ -573,22 +599,10 @@ fn exec_entry(entry: &Entry, envp: *const *const u8) -> ! {
         }
         Err(e) => {
             failed("cannot open", name, e);
-            rawepoll_start::exit(1)
+            return false;
         }
     }
-    if entry.action == Action::Askfirst {
-        let _ = sys::write(1, b"\nPlease press Enter to activate this console. ");
-        let mut byte = [0u8];
-        loop {
-            match sys::read(0, &mut byte) {
-                Ok(1) if byte[0] == b'\n' => break,
-                Ok(1) | Err(Errno::INTR) => {}
-                _ => rawepoll_start::exit(0),
-            }
-        }
-    }
-    exec_process(entry, envp);
-    rawepoll_start::exit(127)
+    true
 }
 
 /// `execve`s the entry's process: split on blanks, or through `/bin/sh -c

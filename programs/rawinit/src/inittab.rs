@@ -14,9 +14,9 @@
 /// The most entries a table holds; more are reported and skipped.
 pub const MAX_ENTRIES: usize = 24;
 /// The longest `id` field.
-const MAX_TTY: usize = 32;
+const MAX_TTY: usize = 64;
 /// The longest `process` field.
-const MAX_PROCESS: usize = 192;
+const MAX_PROCESS: usize = 255;
 
 /// busybox's defaults, used when there is no inittab.
 pub const DEFAULT: &[u8] = b"::sysinit:/etc/init.d/rcS\n\
