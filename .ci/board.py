@@ -6,7 +6,7 @@ Called by `.ci/board`, which fetches Debian's 6.1 kernels and busybox-static
 for each architecture and builds rawinit. Usage:
 
     board.py --arch amd64 --kernel VMLINUZ --busybox BUSYBOX --rawinit RAWINIT \
-             [--softdog softdog.ko] [--json OUT] [--only SCENARIO]
+             [--modules KERNEL_MODULES_DIR] [--json OUT] [--only SCENARIO]
 
 Each scenario builds an initramfs (a newc cpio written here: /dev/console,
 busybox and its applets, an /etc/inittab, /sbin/init), boots it with
@@ -28,20 +28,27 @@ import threading
 import time
 
 APPLETS = """sh ash echo cat sleep kill mount umount insmod grep seq ls wc true false
-printf test [ sync reboot poweroff halt ps sed""".split()
+printf test [ sync reboot poweroff halt ps sed dmesg tail""".split()
 
 ARCHES = {
+    # `keyboard`: what makes QMP's send-key reach the kernel's keyboard
+    # handler (its Ctrl-Alt-Del): amd64's i8042 and atkbd are built in; the
+    # arm virt machines get a virtio keyboard, whose drivers are modules
+    # loaded by a sysinit entry.
     "amd64": {
         "qemu": ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", "256"],
         "console": "ttyS0",
+        "keyboard": ([], []),
     },
     "arm64": {
         "qemu": ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "256"],
         "console": "ttyAMA0",
+        "keyboard": (["-global", "virtio-mmio.force-legacy=false", "-device", "virtio-keyboard-device"], ["virtio/virtio_mmio.ko", "virtio/virtio_input.ko"]),
     },
     "armhf": {
         "qemu": ["qemu-system-arm", "-M", "virt", "-cpu", "cortex-a15", "-m", "256"],
         "console": "ttyAMA0",
+        "keyboard": (["-global", "virtio-mmio.force-legacy=false", "-device", "virtio-keyboard-device"], ["virtio/virtio_mmio.ko", "virtio/virtio_input.ko"]),
     },
 }
 
@@ -101,13 +108,14 @@ def initramfs(init_kind, args, inittab, extra=None):
             c.file("sbin/init", f.read(), 0o755)
     else:
         c.symlink("sbin/init", "/bin/busybox")
-    if args.softdog:
-        # softdog.ko and the watchdog core it needs, from the same folder.
-        for mod in ["watchdog.ko", "softdog.ko"]:
-            path = os.path.join(os.path.dirname(args.softdog), mod)
+    if args.modules:
+        # softdog and the watchdog core it may need; the keyboard's drivers.
+        wanted = ["watchdog/watchdog.ko", "watchdog/softdog.ko"] + ARCHES[args.arch]["keyboard"][1]
+        for mod in wanted:
+            path = os.path.join(args.modules, "drivers", mod)
             if os.path.exists(path):
                 with open(path, "rb") as f:
-                    c.file("lib/modules/" + mod, f.read())
+                    c.file("lib/modules/" + os.path.basename(mod), f.read())
     c.file("etc/inittab", inittab.encode())
     for name, body in (extra or {}).items():
         c.file(name, body.encode(), 0o755)
@@ -187,10 +195,20 @@ def scenario_cad():
     """Ctrl-Alt-Del through QMP runs the ctrlaltdel entries."""
     tab = (
         "::sysinit:/bin/mounts\n"
+        "::sysinit:/bin/keyboard\n"
         "::once:/bin/mark ready\n"
         "::ctrlaltdel:/bin/sh -c '/bin/mark ctrlaltdel; kill -USR2 1'\n"
     )
-    return tab, {}
+    keyboard = (
+        "#!/bin/sh\n"
+        "for m in virtio_mmio virtio_input; do\n"
+        "  [ -e /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko\n"
+        "done\n"
+        # wait for the keyboard to be an input device
+        "for i in $(seq 50); do grep -q kbd /proc/bus/input/devices && break; sleep 0.1; done\n"
+        "grep -q kbd /proc/bus/input/devices && echo KEYBOARD ok || echo KEYBOARD none\n"
+    )
+    return tab, {"bin/keyboard": keyboard}
 
 
 def scenario_watchdog():
@@ -232,7 +250,7 @@ def boot(args, init_kind, name, limit):
             "-append", "console=%s panic=-1 rdinit=/sbin/init printk.time=1 loglevel=4"
             % arch["console"],
             "-qmp", "unix:%s,server,nowait" % qmp_path,
-        ]
+        ] + arch["keyboard"][0]
         start = time.monotonic()
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
@@ -343,16 +361,17 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--busybox", required=True)
     ap.add_argument("--rawinit", required=True)
-    ap.add_argument("--softdog")
+    ap.add_argument("--modules", help="the kernel's lib/modules/VERSION/kernel")
     ap.add_argument("--only", action="append")
     ap.add_argument("--inits", default="rawinit,busybox")
     ap.add_argument("--json")
     ap.add_argument("--logs", default=None)
+    ap.add_argument("--limit", type=float, help="seconds a boot may take")
     args = ap.parse_args()
     names = args.only or list(SCENARIOS)
-    if not args.softdog and "watchdog" in names:
+    if not args.modules and "watchdog" in names:
         names.remove("watchdog")
-    limit = 60 if args.arch == "amd64" else 120
+    limit = args.limit or (60 if args.arch == "amd64" else 120)
     results = []
     failed = False
     for name in names:
