@@ -116,7 +116,9 @@ def initramfs(init_kind, args, inittab, extra=None):
             if os.path.exists(path):
                 with open(path, "rb") as f:
                     c.file("lib/modules/" + os.path.basename(mod), f.read())
-    c.file("etc/inittab", inittab.encode())
+    if inittab is not None:
+        c.file("etc/inittab", inittab.encode())
+    c.dir("etc/init.d")
     for name, body in (extra or {}).items():
         c.file(name, body.encode(), 0o755)
     return c.finish()
@@ -223,6 +225,33 @@ def scenario_watchdog():
     return tab, {}
 
 
+def scenario_no_inittab():
+    """No /etc/inittab: busybox's defaults (/etc/init.d/rcS at sysinit, a
+    shell on the console after Enter), never a panic."""
+    rcs = "#!/bin/sh\n/bin/mounts\n/bin/mark rcS\n(sleep 2; kill -USR2 1) &\n"
+    return None, {"etc/init.d/rcS": rcs}
+
+
+def scenario_env():
+    """What a service gets: the console as stdin/stdout/stderr, a session
+    of its own, a sane environment."""
+    script = (
+        "#!/bin/sh\n"
+        "read pid comm state ppid pgrp sid rest < /proc/self/stat\n"
+        "echo \"SESSION_LEADER $([ $sid = $$ ] && echo yes || echo no)\"\n"
+        "echo \"STDIN $(ls -l /proc/self/fd/0 | sed 's/.*-> //')\"\n"
+        "echo \"ENV PATH=$PATH HOME=$HOME TERM=$TERM\"\n"
+        "kill -USR2 1\n"
+    )
+    return "::sysinit:/bin/mounts\n::once:/bin/envcheck\n", {"bin/envcheck": script}
+
+
+def scenario_askfirst():
+    """An askfirst shell on the console: the prompt, then a shell once
+    Enter is pressed (typed into the serial line)."""
+    return "::sysinit:/bin/mounts\n::askfirst:-/bin/sh\n", {}
+
+
 SCENARIOS = {
     "order": scenario_order,
     "respawn": scenario_respawn,
@@ -232,6 +261,9 @@ SCENARIOS = {
     "stubborn": scenario_stubborn,
     "ctrlaltdel": scenario_cad,
     "watchdog": scenario_watchdog,
+    "no-inittab": scenario_no_inittab,
+    "env": scenario_env,
+    "askfirst": scenario_askfirst,
 }
 
 
@@ -246,30 +278,40 @@ def boot(args, init_kind, name, limit):
             f.write(initramfs(init_kind, args, tab, files))
         qmp_path = os.path.join(tmp, "qmp")
         cmd = arch["qemu"] + [
-            "-nographic", "-no-reboot", "-kernel", args.kernel, "-initrd", ir,
+            "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-kernel", args.kernel, "-initrd", ir,
             "-append", "console=%s panic=-1 rdinit=/sbin/init printk.time=1 loglevel=4"
             % arch["console"],
             "-qmp", "unix:%s,server,nowait" % qmp_path,
         ] + arch["keyboard"][0]
         start = time.monotonic()
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
         out = []
         done = threading.Event()
 
         def reader():
-            for raw in p.stdout:
-                out.append(raw.decode(errors="replace").replace("\r", ""))
+            # Chunks as they come, not lines: a prompt has no newline.
+            while True:
+                chunk = os.read(p.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                out.append(chunk.decode(errors="replace").replace("\r", ""))
             done.set()
 
         t = threading.Thread(target=reader, daemon=True)
         t.start()
         sent_cad = False
+        typed = False
         while not done.is_set() and time.monotonic() - start < limit:
             text = "".join(out)
             if name == "ctrlaltdel" and not sent_cad and "MARK ready" in text:
                 qmp_send_cad(qmp_path)
                 sent_cad = True
+            if name == "askfirst" and not typed and "activate this console" in text:
+                time.sleep(0.5)
+                p.stdin.write(b"\recho SHELL $0 on $(ls -l /proc/$$/fd/0 | sed 's/.*-> //'); kill -USR2 1\r")
+                p.stdin.flush()
+                typed = True
             if HALTED in text:  # qemu stays up after a halt
                 time.sleep(0.5)
                 break
@@ -346,6 +388,24 @@ def check(name, text, init_kind):
     if name == "ctrlaltdel":
         ok = "MARK ctrlaltdel" in text and POWER_DOWN in text
         return ok, "ctrlaltdel entry ran" if ok else "ctrlaltdel entry did not run"
+    if name == "no-inittab":
+        ok = "MARK rcS" in text and POWER_DOWN in text
+        return ok, "defaults ran /etc/init.d/rcS" if ok else "rcS did not run"
+    if name == "askfirst":
+        m = re.search(r"SHELL (-?[\w/]+) on (/\S+)", text)  # not the echoed command
+        ok = m is not None and m.group(1).startswith("-") and POWER_DOWN in text
+        return ok, "login shell %s on %s after Enter" % (m.group(1), m.group(2)) if m else "no shell"
+    if name == "env":
+        session = re.search(r"SESSION_LEADER (\w+)", text)
+        stdin = re.search(r"STDIN (\S+)", text)
+        env = re.search(r"ENV (.*)", text)
+        ok = (session is not None and session.group(1) == "yes"
+              and stdin is not None and stdin.group(1) == "/dev/console"
+              and env is not None and "PATH=/sbin:/usr/sbin:/bin:/usr/bin" in env.group(1)
+              and "HOME=/" in env.group(1) and POWER_DOWN in text)
+        return ok, "session leader %s, stdin %s, %s" % (
+            session.group(1) if session else "?", stdin.group(1) if stdin else "?",
+            env.group(1).strip() if env else "no environment line")
     if name == "watchdog":
         reset = "softdog: Initiating system reboot" in text or RESTART in text
         opened = "watchdog" in text and "petted" in text

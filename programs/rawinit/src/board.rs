@@ -567,8 +567,9 @@ fn exec_entry(entry: &Entry, envp: *const *const u8) -> ! {
 }
 
 /// Every signal unblocked, a session of its own, and stdin, stdout and
-/// stderr on the entry's terminal (its controlling terminal if it can
-/// be); `false`, said on the console, when the terminal cannot be opened.
+/// stderr on the entry's terminal (for an askfirst shell, its controlling
+/// terminal); `false`, said on the console, when the terminal cannot be
+/// opened.
 fn on_terminal(entry: &Entry) -> bool {
     let _ = set_signal_mask(&SigSet::empty());
     let _ = rustix::process::setsid();
@@ -589,7 +590,13 @@ fn on_terminal(entry: &Entry) -> bool {
     // every writer's lines.
     match sys::open(&with_nul[..=name.len()], k::O_RDWR | k::O_APPEND) {
         Ok(fd) => {
-            let _ = sys::set_controlling_tty(fd);
+            // The controlling terminal only for an askfirst shell, which
+            // wants job control. Any other session leader that had one
+            // would, on exit, have the kernel hang up its background
+            // children (an rcS's `daemon &`); busybox does the same.
+            if entry.action == Action::Askfirst {
+                let _ = sys::set_controlling_tty(fd);
+            }
             for std in 0..3 {
                 let _ = sys::dup_to(fd, std);
             }
@@ -607,7 +614,7 @@ fn on_terminal(entry: &Entry) -> bool {
 
 /// `execve`s the entry's process: split on blanks, or through `/bin/sh -c
 /// 'exec PROCESS'` when it holds shell syntax; a leading `-` makes
-/// `argv[0]` a login shell's (`-sh` for `-/bin/sh`). Returns only if it
+/// `argv[0]` a login shell's (`-/bin/sh`, as busybox). Returns only if it
 /// could not.
 fn exec_process(entry: &Entry, envp: *const *const u8) {
     let process = entry.process();
@@ -624,9 +631,7 @@ fn exec_process(entry: &Entry, envp: *const *const u8) {
     } else {
         let end = command.iter().position(u8::is_ascii_whitespace);
         let program = &command[..end.unwrap_or(command.len())];
-        let base = program.rsplit(|&b| b == b'/').next().unwrap_or(program);
-        let rest = &command[program.len()..];
-        (program, &[if login { base } else { program }, rest])
+        (program, &[command])
     };
     let mut text = [0u8; 320];
     let mut len = usize::from(login);
