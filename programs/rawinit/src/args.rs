@@ -49,6 +49,7 @@ pub const USAGE: &str = concat!(
     "  -v       say what is forwarded and reaped\n",
     "  -h -V    help, version\n",
     "TINI_SUBREAPER is -s, TINI_KILL_PROCESS_GROUP -g, TINI_VERBOSITY=0 quiet, 2 -v\n",
+    "As PID 1 with no PROGRAM (or named init): a board init reading /etc/inittab.\n",
 );
 
 /// Signal names `-p` takes (with or without `SIG`), NUL-padded to 5 bytes

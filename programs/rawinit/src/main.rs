@@ -1,4 +1,8 @@
-//! rawinit: a tini-class init built on rawepoll.
+//! rawinit: a tini-class init built on rawepoll, and a board init.
+//!
+//! With a command it is the container init described below; started as
+//! PID 1 with none (or under the name `init`) it is a board's init,
+//! reading busybox's `/etc/inittab` (see `board.rs`).
 //!
 //! `#![no_std]`, `#![no_main]`, no libc, fully static. One epoll loop over a
 //! signalfd: every signal rawinit can block is blocked and arrives as a
