@@ -1192,7 +1192,8 @@ fn starts_under_qemu_user() {
 /// rawinit as the board init of a pid namespace, reading `inittab` (where
 /// `LOG` stands for a log file every entry writes to, as its terminal).
 struct Board {
-    child: Child,
+    /// unshare; `None` once `finish` has waited for it.
+    child: Option<Child>,
     init: u32,
     dir: PathBuf,
     started: Instant,
@@ -1219,7 +1220,7 @@ impl Board {
             .unwrap();
         let init = child_of(child.id());
         Board {
-            child,
+            child: Some(child),
             init,
             dir,
             started: Instant::now(),
@@ -1259,8 +1260,8 @@ impl Board {
 
     /// Waits for the namespace to end: unshare's 128+N, rawinit's
     /// stderr, the log, and how long since `since`.
-    fn finish(self, since: Instant) -> (i32, String, String, Duration) {
-        let mut child = self.child;
+    fn finish(mut self, since: Instant) -> (i32, String, String, Duration) {
+        let mut child = self.child.take().unwrap();
         wait_timeout(&mut child, Duration::from_secs(20));
         let elapsed = since.elapsed();
         let status = child.wait().unwrap();
@@ -1276,6 +1277,21 @@ impl Board {
             .or(status.signal().map(|s| 128 + s))
             .unwrap_or(-1);
         (code, stderr, log, elapsed)
+    }
+}
+
+impl Drop for Board {
+    /// A test that failed half-way leaves no namespace behind: its init
+    /// is killed (and with it every process in it).
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &self.init.to_string()])
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

@@ -13,8 +13,8 @@
 
 use linux_raw_sys::general as k;
 use rawepoll::{
-    block_signals, set_signal_mask, Epoll, Errno, Events, Interest, SigSet, SignalFd, Timeout,
-    Token,
+    block_signals, set_signal_mask, Epoll, Errno, Events, Interest, Pid, PidFd, SigSet, Signal,
+    SignalFd, Timeout, Token,
 };
 use rustix::process::{wait, WaitOptions};
 
@@ -71,10 +71,14 @@ impl Request {
 }
 
 /// A running (or waiting) process of an entry.
-#[derive(Clone, Copy)]
 struct Service {
     /// 0: not running.
     pid: i32,
+    /// The process as a pidfd, where the kernel has them (5.3+): signals
+    /// go through it. (A child's pid cannot be reused before its parent
+    /// reaps it, so `kill` is right too; the pidfd makes it so by
+    /// construction.)
+    pidfd: Option<PidFd>,
     /// When it was started.
     started: u64,
     /// The last back-off delay (0: none yet).
@@ -86,6 +90,7 @@ struct Service {
 impl Service {
     const IDLE: Service = Service {
         pid: 0,
+        pidfd: None,
         started: 0,
         delay: 0,
         due: None,
@@ -168,7 +173,7 @@ impl Board {
         Ok(Board {
             env,
             table: Table::EMPTY,
-            services: [Service::IDLE; MAX_ENTRIES],
+            services: [const { Service::IDLE }; MAX_ENTRIES],
             envp,
             epoll,
             signals,
@@ -221,10 +226,10 @@ impl Board {
             return;
         }
         // Carry the services still listed over to their new places.
-        let mut services = [Service::IDLE; MAX_ENTRIES];
+        let mut services = [const { Service::IDLE }; MAX_ENTRIES];
         let mut kept = [false; MAX_ENTRIES];
         for (i, old) in self.table.iter().enumerate() {
-            let service = self.services[i];
+            let service = core::mem::replace(&mut self.services[i], Service::IDLE);
             let place = table
                 .iter()
                 .enumerate()
@@ -234,9 +239,10 @@ impl Board {
                     kept[j] = true;
                     services[j] = service;
                 }
-                None if service.pid != 0 && respawns(old) => {
-                    let _ = sys::kill(service.pid, k::SIGTERM as i32);
-                }
+                None if service.pid != 0 && respawns(old) => match &service.pidfd {
+                    Some(fd) => drop(fd.send_signal(Signal::TERM)),
+                    None => drop(sys::kill(service.pid, k::SIGTERM as i32)),
+                },
                 None => {}
             }
         }
@@ -382,6 +388,7 @@ impl Board {
     fn exited(&mut self, i: usize, code: i64) {
         let service = &mut self.services[i];
         service.pid = 0;
+        service.pidfd = None;
         let entry = &self.table.entries[i];
         if self.stopping || !respawns(entry) {
             return;
@@ -419,6 +426,7 @@ impl Board {
             Ok(sys::Forked::Child) => exec_entry(&entry, self.envp.as_ptr()),
             Ok(sys::Forked::Parent(pid)) => {
                 self.services[i].pid = pid;
+                self.services[i].pidfd = Pid::from_raw(pid).and_then(|pid| PidFd::open(pid).ok());
                 self.services[i].started = sys::monotonic();
             }
             Err(e) => {
