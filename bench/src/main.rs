@@ -4,6 +4,7 @@
 //! rawepoll-bench perfbench wait [-t N] [-f N] [-r SECS] [-E] [-S] [-m] [-N N] [-R] [-B] [-n]
 //! rawepoll-bench perfbench ctl  [-t N] [-f N] [-r SECS] [-N N] [-R] [-n]
 //!     [--perf PATH | --no-perf] [--json FILE]
+//! rawepoll-bench compare A.json B.json
 //! ```
 //!
 //! `perfbench` runs `perf bench epoll`'s workloads through rawepoll, with
@@ -19,8 +20,12 @@
 //! `wait` figures are operations per second, `ctl` figures operations
 //! over the run, each averaged over the threads, as perf reports them.
 //! `--json FILE` writes the figures and the environment (kernel, CPU,
-//! mitigations, governor, SMT, timer slack) to FILE.
+//! mitigations, governor, SMT, timer slack) to FILE. `compare A.json
+//! B.json` prints each figure of both runs with the ratio B/A, marks
+//! `DIFFERS` where it is beyond the runs' own spread (exit status 1 when
+//! any is), and lists the environment entries that differ.
 
+mod compare;
 mod env;
 mod json;
 mod perf;
@@ -31,7 +36,8 @@ use std::process::ExitCode;
 use workload::Options;
 
 const USAGE: &str = "usage: rawepoll-bench perfbench wait|ctl [-t THREADS] [-f FDS] [-r SECS] \
-[-E] [-S] [-m] [-B] [-N NESTED] [-R] [-n] [--perf PATH | --no-perf] [--json FILE]";
+[-E] [-S] [-m] [-B] [-N NESTED] [-R] [-n] [--perf PATH | --no-perf] [--json FILE]
+       rawepoll-bench compare A.json B.json";
 
 struct Args {
     workload: String,
@@ -107,7 +113,30 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("compare") {
+        let [_, a, b] = argv.as_slice() else {
+            eprintln!("rawepoll-bench: compare takes two files\n{USAGE}");
+            return ExitCode::from(2);
+        };
+        return match compare::compare(a, b) {
+            Ok((lines, differ)) => {
+                for l in lines {
+                    println!("{l}");
+                }
+                if differ > 0 {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            Err(e) => {
+                eprintln!("rawepoll-bench: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let args = match parse(argv.into_iter()) {
         Ok(a) => a,
         Err(e) if e.is_empty() => {
             println!("{USAGE}");

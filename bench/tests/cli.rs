@@ -198,3 +198,73 @@ fn bad_options_exit_2_with_the_usage() {
         "{err}"
     );
 }
+
+#[test]
+fn compare_marks_what_differs_beyond_the_spread() {
+    let doc = |kernel: &str, wait: f64, rsd: f64, add: f64| {
+        format!(
+            "{{\"environment\": {{\"kernel\": \"{kernel}\", \"cpu_model\": \"x\"}},\n\
+             \"perf_command\": \"perf bench epoll wait\",\n\
+             \"perfbench\": [\n\
+             {{\"workload\": \"wait\", \"op\": \"wait\", \"mode\": \"lt\", \"threads\": 1, \"fds\": 64, \
+               \"rawepoll_ops\": {wait}, \"rawepoll_rsd_pct\": {rsd}}},\n\
+             {{\"workload\": \"ctl\", \"op\": \"add\", \"mode\": \"lt\", \"threads\": 1, \"fds\": 64, \
+               \"rawepoll_ops\": {add}, \"rawepoll_rsd_pct\": 1.0}}]}}"
+        )
+    };
+    let (a, b) = (temp("a.json"), temp("b.json"));
+    // wait: 10% faster with 3% + 3% of spread: it differs. ctl add: 1%
+    // apart within 1% + 1%: it does not.
+    std::fs::write(&a, doc("6.1.0", 100_000.0, 3.0, 50_000.0)).unwrap();
+    std::fs::write(&b, doc("6.12.0", 110_000.0, 3.0, 50_500.0)).unwrap();
+    let o = bench(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a difference beyond the spread: {text}"
+    );
+    assert!(
+        text.contains("environment kernel: \"6.1.0\" -> \"6.12.0\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("compare workload=wait op=wait mode=lt threads=1 fds=64 a=100000 b=110000 ratio=1.100 spread=6.0% DIFFERS"),
+        "{text}"
+    );
+    let add = text.lines().find(|l| l.contains("op=add")).unwrap();
+    assert!(add.ends_with("ratio=1.010 spread=2.0%"), "{add}");
+    // The same file twice: nothing differs.
+    let same = bench(&["compare", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(same.status.code(), Some(0));
+    // Not a document: a clear error, exit 2.
+    std::fs::write(&b, "not json").unwrap();
+    let bad = bench(&["compare", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a rawepoll-bench --json document"));
+    let _ = std::fs::remove_file(a);
+    let _ = std::fs::remove_file(b);
+}
+
+#[test]
+fn a_real_run_compares_with_itself() {
+    let json = temp("self.json");
+    let o = bench(&[
+        "perfbench",
+        "wait",
+        "-t",
+        "1",
+        "-f",
+        "4",
+        "-r",
+        "1",
+        "--no-perf",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let c = bench(&["compare", json.to_str().unwrap(), json.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&c.stdout);
+    assert!(c.status.success() && text.contains("ratio=1.000"), "{text}");
+    let _ = std::fs::remove_file(json);
+}
