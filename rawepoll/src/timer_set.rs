@@ -48,7 +48,7 @@ pub struct TimerHandle {
 
 impl TimerHandle {
     /// The handle as one `u64` (slot in the low 32 bits, generation in the
-    /// high 32), to keep in a [`Token`](crate::Token) or a C-sized field.
+    /// high 32), to keep in a [`Token`] or a C-sized field.
     #[inline]
     #[must_use]
     pub const fn to_u64(self) -> u64 {
