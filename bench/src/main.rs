@@ -5,6 +5,7 @@
 //! rawepoll-bench perfbench ctl  [-t N] [-f N] [-r SECS] [-N N] [-R] [-n]
 //!     [--perf PATH | --no-perf] [--json FILE]
 //! rawepoll-bench compare A.json B.json
+//! rawepoll-bench latency [-n CALLS]
 //! ```
 //!
 //! `perfbench` runs `perf bench epoll`'s workloads through rawepoll, with
@@ -28,6 +29,7 @@
 mod compare;
 mod env;
 mod json;
+mod latency;
 mod perf;
 mod workload;
 
@@ -37,7 +39,8 @@ use workload::Options;
 
 const USAGE: &str = "usage: rawepoll-bench perfbench wait|ctl [-t THREADS] [-f FDS] [-r SECS] \
 [-E] [-S] [-m] [-B] [-N NESTED] [-R] [-n] [--perf PATH | --no-perf] [--json FILE]
-       rawepoll-bench compare A.json B.json";
+       rawepoll-bench compare A.json B.json
+       rawepoll-bench latency [-n CALLS]";
 
 struct Args {
     workload: String,
@@ -133,6 +136,41 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("rawepoll-bench: {e}");
                 ExitCode::from(2)
+            }
+        };
+    }
+    if argv.first().map(String::as_str) == Some("latency") {
+        let n = match argv.get(1..).unwrap_or_default() {
+            [] => 200_000,
+            [flag, v] if flag == "-n" => match v.parse::<usize>() {
+                Ok(n) if n >= 1000 => n,
+                _ => {
+                    eprintln!("rawepoll-bench: -n takes a count of at least 1000\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            _ => {
+                eprintln!("rawepoll-bench: latency takes only -n CALLS\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        return match latency::run(n) {
+            Ok((empty, rows)) => {
+                println!(
+                    "{:<32} {:>8} {:>8} {:>8} {:>10}  (ns per call, {} calls each, the empty loop's p50 subtracted)",
+                    "latency", "p50", "p99", "p99.9", "max", n
+                );
+                for r in std::iter::once(&empty).chain(&rows) {
+                    println!(
+                        "{:<32} {:>8.0} {:>8.0} {:>8.0} {:>10.0}",
+                        r.name, r.p50, r.p99, r.p999, r.max
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rawepoll-bench: latency: {e}");
+                ExitCode::FAILURE
             }
         };
     }

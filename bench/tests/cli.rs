@@ -268,3 +268,36 @@ fn a_real_run_compares_with_itself() {
     assert!(c.status.success() && text.contains("ratio=1.000"), "{text}");
     let _ = std::fs::remove_file(json);
 }
+
+#[test]
+fn latency_gives_each_rows_distribution_with_the_empty_loop() {
+    let o = bench(&["latency", "-n", "2000"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplitn(5, ' ').filter(|w| !w.is_empty()).collect())
+        .collect();
+    assert_eq!(rows.len(), 8, "{text}");
+    for name in [
+        "empty loop",
+        "rawepoll wait, 1 ready",
+        "rustix epoll_ctl MOD",
+        "eventfd",
+    ] {
+        assert!(text.contains(name), "{name} not in {text}");
+    }
+    for line in text.lines().skip(1) {
+        let nums: Vec<f64> = line
+            .split_whitespace()
+            .rev()
+            .take(4)
+            .map(|w| w.parse().unwrap())
+            .collect();
+        let (max, p999, p99, p50) = (nums[0], nums[1], nums[2], nums[3]);
+        assert!(p50 <= p99 && p99 <= p999 && p999 <= max, "{line}");
+    }
+    let bad = bench(&["latency", "-n", "5"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
