@@ -126,13 +126,15 @@ fn a_future_dropped_mid_wait_leaves_nothing_registered() {
     {
         let mut readable = source.readable();
         assert!(Pin::new(&mut readable).poll(&mut cx).is_pending());
-        let mut sleep = rt.sleep(Duration::from_millis(1));
+        // Long enough that an emulated CPU (qemu-user) polls before the
+        // deadline; the readiness and the deadline both come below.
+        let mut sleep = rt.sleep(Duration::from_millis(50));
         assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
         assert_eq!(debug_field(rt, "timers"), 1);
     } // both dropped here
     assert_eq!(debug_field(rt, "timers"), 0);
     b.write_all(b"x").unwrap();
-    thread::sleep(Duration::from_millis(5));
+    thread::sleep(Duration::from_millis(60));
     // The readiness and the deadline come, and nobody is woken for them.
     assert!(rt.try_turn().is_ok());
     assert_eq!(counter.0.load(Ordering::SeqCst), 0);
